@@ -1,0 +1,1 @@
+"""The thin command-line layer: one module per command, registered in ``app``."""

@@ -1,0 +1,88 @@
+"""The ``baitiao`` Typer application and the one place errors become exit codes.
+
+Exit status (contract, SPEC 5): 0 success; 1 bad data or a refused operation; 2 usage error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from typer.core import TyperGroup
+
+from ..errors import BaitiaoError, DataError, ExitStatus
+
+MAX_PROBLEMS_SHOWN = 200
+
+
+def report_error(exc: BaitiaoError) -> None:
+    """Write an expected error to stderr in plain words: every problem, one per line."""
+    if isinstance(exc, DataError):
+        errors = [p for p in exc.problems if p.severity == "error"]
+        for p in exc.problems[:MAX_PROBLEMS_SHOWN]:
+            sys.stderr.write(f"{p.severity}: {p}\n")
+        if len(exc.problems) > MAX_PROBLEMS_SHOWN:
+            sys.stderr.write(f"... and {len(exc.problems) - MAX_PROBLEMS_SHOWN} more problem(s)\n")
+        sys.stderr.write(f"error: {len(errors)} problem(s) in the input; nothing was computed or written\n")
+    else:
+        sys.stderr.write(f"error: {exc}\n")
+
+
+class BaitiaoGroup(TyperGroup):
+    """Maps the typed errors to exit codes for every command, in one place."""
+
+    def invoke(self, ctx):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except BaitiaoError as exc:
+            report_error(exc)
+            raise typer.Exit(int(exc.exit_status)) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug: never dump customer data in a traceback
+            if os.environ.get("BAITIAO_DEBUG"):
+                raise
+            if exc.__class__.__module__.startswith("click") or exc.__class__.__module__.startswith("typer"):
+                raise
+            sys.stderr.write(f"error: internal error ({type(exc).__name__}); "
+                             "rerun with BAITIAO_DEBUG=1 to see the details\n")
+            raise typer.Exit(int(ExitStatus.ERROR)) from None
+
+
+app = typer.Typer(
+    cls=BaitiaoGroup,
+    name="baitiao",
+    help="Billing and risk engine for a Baitiao-style buy-now-pay-later credit product.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Show the version and exit.", is_eager=True),
+) -> None:
+    """Billing and risk engine for a Baitiao-style buy-now-pay-later credit product.
+
+    Exit status: 0 success; 1 bad data or a refused operation; 2 usage error.
+    """
+    if version:
+        from .. import __version__
+
+        typer.echo(f"baitiao {__version__}")
+        raise typer.Exit(0)
+
+
+# --- command registration: one line per command module -------------------------------------
+# (each module defines ``command``; keep module-level imports light: no rich/tabulate)
+# from . import quote as _quote;  app.command("quote")(_quote.command)
+# ---------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,1 @@
+"""The pure engine: plain frozen data in, plain data out. Imports nothing from io/cli."""

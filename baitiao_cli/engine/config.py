@@ -1,0 +1,95 @@
+"""Typed, immutable configuration the engine receives. Built by ``baitiao_cli.io.config``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional
+
+
+@dataclass(frozen=True, slots=True)
+class Billing:
+    statement_day: int = 3
+    due_days: int = 9
+    grace_days: int = 0
+    rounding: str = "ROUND_HALF_UP"      # decimal module constant name
+    timezone: str = "Asia/Shanghai"
+
+
+@dataclass(frozen=True, slots=True)
+class Installments:
+    terms: tuple[int, ...] = (1, 3, 6, 12, 24)
+    early_settlement_fees: str = "all_remaining"   # all_remaining | current_period | none
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    fee_rates: tuple[tuple[int, Decimal], ...] = (
+        (3, Decimal("0.005")), (6, Decimal("0.005")), (12, Decimal("0.005")), (24, Decimal("0.005")),
+    )
+    apr_cap: Decimal = Decimal("0.24")
+    enforce_cap: bool = False
+
+    def fee_rate_for(self, terms: int) -> Decimal:
+        """Default per-period fee rate for a term; pay-in-full (1) is interest-free."""
+        if terms == 1:
+            return Decimal("0")
+        for t, r in self.fee_rates:
+            if t == terms:
+                return r
+        return Decimal("0")
+
+
+@dataclass(frozen=True, slots=True)
+class LateFee:
+    daily_rate: Decimal = Decimal("0.0005")
+    cap_ratio: Optional[Decimal] = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeferralCfg:
+    max_days: int = 30
+    fee_rate: Decimal = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    from_day: int
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    # (bucket name, lowest DPD in it); the first bucket is "current" at DPD 0.
+    buckets: tuple[tuple[str, int], ...] = (
+        ("current", 0), ("M1", 1), ("M2", 31), ("M3", 61), ("M4", 91), ("M5", 121), ("M6", 151), ("M6+", 181),
+    )
+    actions: tuple[Action, ...] = (
+        Action(1, "sms_reminder"),
+        Action(7, "phone_call"),
+        Action(31, "inhouse_collector"),
+        Action(61, "external_agency"),
+        Action(91, "legal"),
+        Action(181, "write_off_review"),
+    )
+    freeze_from_day: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Ecl:
+    lgd: Decimal = Decimal("0.45")
+    pd_stage1: Decimal = Decimal("0.02")
+    pd_stage2: Decimal = Decimal("0.20")
+    # stage 3 PD is 1 by definition (SPEC 4.7)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    data_dir: str = "sample_data"
+    billing: Billing = field(default_factory=Billing)
+    installments: Installments = field(default_factory=Installments)
+    pricing: Pricing = field(default_factory=Pricing)
+    late_fee: LateFee = field(default_factory=LateFee)
+    deferral: DeferralCfg = field(default_factory=DeferralCfg)
+    overdue: Overdue = field(default_factory=Overdue)
+    ecl: Ecl = field(default_factory=Ecl)

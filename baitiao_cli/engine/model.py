@@ -1,0 +1,74 @@
+"""Immutable records the engine works on. The loader builds them; the engine never reads files.
+
+Amounts are ``Decimal`` already validated (> 0, at most 2 decimals); dates are ``datetime.date``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Optional
+
+PURCHASE = "purchase"
+REFUND = "refund"
+NORMAL = "normal"
+SETTLE = "settle"
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    customer_id: str
+    opened_on: date
+    statement_day: int            # resolved: the row's value or billing.statement_day
+    name: str = ""
+    phone: str = ""
+    id_number: str = ""
+    monthly_income: Optional[Decimal] = None
+    credit_limit: Optional[Decimal] = None
+
+
+@dataclass(frozen=True, slots=True)
+class Txn:
+    txn_id: str
+    customer_id: str
+    date: date
+    amount: Decimal
+    type: str = PURCHASE          # purchase | refund
+    installments: int = 1         # 1, 3, 6, 12, 24 (purchases)
+    fee_rate: Optional[Decimal] = None   # per-period flat rate; None -> pricing default by term
+    ref_txn_id: Optional[str] = None     # refunds: the purchase refunded
+    merchant: str = ""
+    category: str = ""
+    seq: int = 0                  # position in the input file (tie-break only)
+
+
+@dataclass(frozen=True, slots=True)
+class Repayment:
+    repayment_id: str
+    customer_id: str
+    date: date
+    amount: Decimal
+    kind: str = NORMAL            # normal | settle
+    channel: str = ""
+    seq: int = 0                  # journal order: same-day repayments apply in this order
+
+
+@dataclass(frozen=True, slots=True)
+class Deferral:
+    deferral_id: str
+    customer_id: str
+    statement_date: date
+    date: date
+    days: int
+    seq: int = 0                  # journal order
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Everything loaded from a data directory, grouped for the engine."""
+
+    customers: tuple[Customer, ...]
+    transactions: tuple[Txn, ...]
+    repayments: tuple[Repayment, ...]
+    deferrals: tuple[Deferral, ...]

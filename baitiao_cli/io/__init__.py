@@ -1,0 +1,1 @@
+"""The imperative shell's I/O: config, loaders with validation, atomic writes, journals."""

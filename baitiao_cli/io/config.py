@@ -1,0 +1,253 @@
+"""Find, read and validate ``config.toml`` into an immutable :class:`Config`.
+
+Discovery order (SPEC 3): ``--config PATH``, else ``$BAITIAO_CONFIG``, else ``./config.toml``,
+else built-in defaults. Unknown keys are an error naming the key. Rates are read into
+Decimal through their text (a TOML float ``0.005`` is re-read from its literal text, never
+through binary floating point).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Optional
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from ..engine.config import (
+    Action, Billing, Config, DeferralCfg, Ecl, Installments, LateFee, Overdue, Pricing,
+)
+from ..engine.money import ROUNDING_MODES
+from ..errors import ConfigError
+
+ENV_VAR = "BAITIAO_CONFIG"
+
+# The schema: section -> key -> kind. Every key here is allowed; anything else is an error.
+SCHEMA: dict[str, dict[str, str]] = {
+    "data": {"dir": "str"},
+    "billing": {"statement_day": "int", "due_days": "int", "grace_days": "int",
+                "rounding": "str", "timezone": "str"},
+    "installments": {"terms": "int_list", "early_settlement_fees": "str"},
+    "pricing": {"fee_rates": "rate_table", "apr_cap": "rate", "enforce_cap": "bool"},
+    "late_fee": {"daily_rate": "rate", "cap_ratio": "rate"},
+    "deferral": {"max_days": "int", "fee_rate": "rate"},
+    "overdue": {"buckets": "bucket_table", "actions": "action_list", "freeze_from_day": "int"},
+    "ecl": {"lgd": "rate", "pd_stage1": "rate", "pd_stage2": "rate"},
+}
+
+# Extra sections other modules register (e.g. scoring) with their own validators.
+EXTRA_SECTIONS: dict[str, dict[str, str]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    config: Config
+    path: Optional[Path]          # None when built-in defaults are used
+    data_dir: Path                # resolved data directory
+    raw: dict                     # the parsed TOML (for sections other modules own)
+
+
+def find_config(explicit: Optional[str]) -> Optional[Path]:
+    if explicit:
+        p = Path(explicit)
+        if not p.is_file():
+            raise ConfigError(f"config file not found: {explicit}")
+        return p
+    env = os.environ.get(ENV_VAR)
+    if env:
+        p = Path(env)
+        if not p.is_file():
+            raise ConfigError(f"config file named by ${ENV_VAR} not found: {env}")
+        return p
+    p = Path("config.toml")
+    return p if p.is_file() else None
+
+
+
+
+def _rate(value: Any, key: str) -> Decimal:
+    if isinstance(value, bool):
+        raise ConfigError(f"{key}: expected a rate (string or number), got a boolean")
+    if isinstance(value, (int, str)):
+        text = str(value).strip()
+    elif isinstance(value, float):
+        # TOML floats are parsed by tomllib as binary floats; we reparse the literal with
+        # parse_float=str below, so a float should never reach here.
+        raise ConfigError(f"{key}: internal: float rate not re-read from text")  # pragma: no cover
+    elif isinstance(value, Decimal):
+        text = str(value)
+    else:
+        raise ConfigError(f"{key}: expected a rate (string or number), got {type(value).__name__}")
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        raise ConfigError(f"{key}: not a number: {value!r}") from None
+    if not d.is_finite() or d < 0:
+        raise ConfigError(f"{key}: must be a finite number >= 0, got {value!r}")
+    return d
+
+
+def _int(value: Any, key: str, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{key}: expected a whole number, got {value!r}")
+    if lo is not None and value < lo or hi is not None and value > hi:
+        raise ConfigError(f"{key}: must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _str(value: Any, key: str, choices: Optional[tuple[str, ...]] = None) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: expected a string, got {value!r}")
+    if choices and value not in choices:
+        raise ConfigError(f"{key}: must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _check_keys(raw: dict) -> None:
+    schema = {**SCHEMA, **EXTRA_SECTIONS}
+    for section, body in raw.items():
+        if section not in schema:
+            raise ConfigError(f"unknown config section [{section}]")
+        if not isinstance(body, dict):
+            raise ConfigError(f"[{section}] must be a table")
+        for key in body:
+            if key not in schema[section]:
+                raise ConfigError(f"unknown config key {section}.{key}")
+
+
+def parse_config_text(text: str, source: str = "config.toml") -> dict:
+    try:
+        # parse_float=Decimal reads every TOML float through its literal text: no binary float.
+        return tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{source}: not valid TOML: {e}") from None
+
+
+def build_config(raw: dict) -> Config:
+    """Validate a parsed TOML mapping and build the immutable Config. Raises ConfigError."""
+    _check_keys(raw)
+    d = Config()
+    data = raw.get("data", {})
+    b = raw.get("billing", {})
+    billing = Billing(
+        statement_day=_int(b.get("statement_day", d.billing.statement_day), "billing.statement_day", 1, 28),
+        due_days=_int(b.get("due_days", d.billing.due_days), "billing.due_days", 0, 60),
+        grace_days=_int(b.get("grace_days", d.billing.grace_days), "billing.grace_days", 0, 60),
+        rounding=_str(b.get("rounding", d.billing.rounding), "billing.rounding", tuple(ROUNDING_MODES)),
+        timezone=_str(b.get("timezone", d.billing.timezone), "billing.timezone"),
+    )
+    i = raw.get("installments", {})
+    terms_raw = i.get("terms", list(d.installments.terms))
+    if not isinstance(terms_raw, list) or not terms_raw:
+        raise ConfigError("installments.terms: expected a non-empty list of whole numbers")
+    terms = tuple(_int(t, "installments.terms", 1, 120) for t in terms_raw)
+    if len(set(terms)) != len(terms):
+        raise ConfigError("installments.terms: duplicate term")
+    installments = Installments(
+        terms=terms,
+        early_settlement_fees=_str(i.get("early_settlement_fees", d.installments.early_settlement_fees),
+                                   "installments.early_settlement_fees",
+                                   ("all_remaining", "current_period", "none")),
+    )
+    p = raw.get("pricing", {})
+    if "fee_rates" in p:
+        fr = p["fee_rates"]
+        if not isinstance(fr, dict):
+            raise ConfigError("pricing.fee_rates: expected a table like { \"3\" = \"0.005\" }")
+        rates = []
+        for k, v in fr.items():
+            try:
+                t = int(k)
+            except ValueError:
+                raise ConfigError(f"pricing.fee_rates: key {k!r} is not a term") from None
+            if t not in terms:
+                raise ConfigError(f"pricing.fee_rates.{k}: term {t} is not in installments.terms")
+            rates.append((t, _rate(v, f"pricing.fee_rates.{k}")))
+        fee_rates = tuple(sorted(rates))
+    else:
+        fee_rates = d.pricing.fee_rates
+    enforce = p.get("enforce_cap", d.pricing.enforce_cap)
+    if not isinstance(enforce, bool):
+        raise ConfigError(f"pricing.enforce_cap: expected true or false, got {enforce!r}")
+    pricing = Pricing(fee_rates=fee_rates,
+                      apr_cap=_rate(p.get("apr_cap", d.pricing.apr_cap), "pricing.apr_cap"),
+                      enforce_cap=enforce)
+    lf = raw.get("late_fee", {})
+    late_fee = LateFee(
+        daily_rate=_rate(lf.get("daily_rate", d.late_fee.daily_rate), "late_fee.daily_rate"),
+        cap_ratio=_rate(lf["cap_ratio"], "late_fee.cap_ratio") if "cap_ratio" in lf else None,
+    )
+    df = raw.get("deferral", {})
+    deferral = DeferralCfg(
+        max_days=_int(df.get("max_days", d.deferral.max_days), "deferral.max_days", 1, 365),
+        fee_rate=_rate(df.get("fee_rate", d.deferral.fee_rate), "deferral.fee_rate"),
+    )
+    od = raw.get("overdue", {})
+    buckets = d.overdue.buckets
+    if "buckets" in od:
+        bt = od["buckets"]
+        if not isinstance(bt, dict) or not bt:
+            raise ConfigError('overdue.buckets: expected a table like { current = 0, M1 = 1, ... }')
+        pairs = sorted(((_int(v, f"overdue.buckets.{k}", 0), str(k)) for k, v in bt.items()))
+        if pairs[0][0] != 0:
+            raise ConfigError("overdue.buckets: one bucket must start at 0 (current)")
+        buckets = tuple((name, lo) for lo, name in pairs)
+    actions = d.overdue.actions
+    if "actions" in od:
+        al = od["actions"]
+        if not isinstance(al, list) or not all(isinstance(a, dict) for a in al):
+            raise ConfigError("overdue.actions: expected an array of tables {from_day = N, action = \"...\"}")
+        acts = []
+        for n, a in enumerate(al, 1):
+            extra = set(a) - {"from_day", "action"}
+            if extra:
+                raise ConfigError(f"unknown config key overdue.actions[{n}].{sorted(extra)[0]}")
+            acts.append(Action(_int(a.get("from_day"), f"overdue.actions[{n}].from_day", 1),
+                               _str(a.get("action"), f"overdue.actions[{n}].action")))
+        actions = tuple(sorted(acts, key=lambda x: x.from_day))
+    overdue = Overdue(buckets=buckets, actions=actions,
+                      freeze_from_day=_int(od.get("freeze_from_day", d.overdue.freeze_from_day),
+                                           "overdue.freeze_from_day", 1))
+    e = raw.get("ecl", {})
+    ecl = Ecl(lgd=_rate(e.get("lgd", d.ecl.lgd), "ecl.lgd"),
+              pd_stage1=_rate(e.get("pd_stage1", d.ecl.pd_stage1), "ecl.pd_stage1"),
+              pd_stage2=_rate(e.get("pd_stage2", d.ecl.pd_stage2), "ecl.pd_stage2"))
+    return Config(data_dir=_str(data.get("dir", d.data_dir), "data.dir"), billing=billing,
+                  installments=installments, pricing=pricing, late_fee=late_fee,
+                  deferral=deferral, overdue=overdue, ecl=ecl)
+
+
+def load_config(explicit: Optional[str] = None, data_dir: Optional[str] = None) -> LoadedConfig:
+    """Discover, read and validate the config; resolve the data directory.
+
+    A relative ``data.dir`` is taken relative to the config file's folder (so a cron job
+    started elsewhere with ``--config /srv/baitiao/config.toml`` finds its data); with
+    built-in defaults it is relative to the current directory. ``--data-dir`` wins.
+    """
+    path = find_config(explicit)
+    raw: dict = {}
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: cannot read config: {e}") from None
+        raw = parse_config_text(text, str(path))
+        try:
+            cfg = build_config(raw)
+        except ConfigError as e:
+            raise ConfigError(f"{path}: {e}") from None
+    else:
+        cfg = Config()
+    if data_dir:
+        ddir = Path(data_dir)
+    else:
+        ddir = Path(cfg.data_dir)
+        if not ddir.is_absolute() and path is not None:
+            ddir = path.parent / ddir
+    return LoadedConfig(config=cfg, path=path, data_dir=ddir, raw=raw)

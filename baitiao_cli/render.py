@@ -1,0 +1,128 @@
+"""The one output module. Reports are plain data; this renders them.
+
+- ``json``: one object on stdout (contract shapes in SPEC 5), money already as strings.
+- ``csv``: Excel-safe (formula-like text neutralised), never thousands separators.
+- ``table``: rich tables on a terminal (colour only on a TTY), plain text tables when piped.
+
+rich and tabulate are imported only inside the functions that draw tables, so that
+``baitiao --help`` and JSON/CSV runs never pay for them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional, Sequence, TextIO
+
+FORMATS = ("table", "json", "csv")
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table: headers and rows of already formatted cells (str/int)."""
+
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    title: str = ""
+    align_right: frozenset = field(default_factory=frozenset)   # header names to right-align
+    footer: str = ""                                            # a plain line printed after the table
+
+
+def _is_number_text(s: str) -> bool:
+    try:
+        from decimal import Decimal, InvalidOperation
+        Decimal(s)
+        return s.strip() == s and s.lower() not in ("nan", "inf", "-inf", "infinity", "-infinity", "snan")
+    except Exception:  # noqa: BLE001 - any parse failure means "not a number"
+        return False
+
+
+def excel_safe(value: Any) -> Any:
+    """Neutralise text that Excel would run as a formula (SPEC 6).
+
+    A text cell starting with ``= + - @``, a tab or a carriage return gets a leading
+    apostrophe. Numbers written as text ("-12.50") are left alone: they are data, not formulas.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(_FORMULA_START) and not _is_number_text(value):
+        return "'" + value
+    return value
+
+
+def csv_text(headers: Sequence[str], rows: Iterable[Sequence[Any]], bom: bool = False) -> str:
+    buf = io.StringIO()
+    if bom:
+        buf.write("\ufeff")
+    w = csv.writer(buf, lineterminator="\r\n" if bom else "\n")
+    w.writerow([excel_safe(h) for h in headers])
+    for r in rows:
+        w.writerow(["" if c is None else excel_safe(c if isinstance(c, str) else str(c)) for c in r])
+    return buf.getvalue()
+
+
+def json_text(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+
+
+def _plain_table(t: Table) -> str:
+    from tabulate import tabulate
+
+    colalign = tuple("right" if h in t.align_right else "left" for h in t.headers)
+    body = tabulate([list(r) for r in t.rows], headers=list(t.headers), tablefmt="simple",
+                    colalign=colalign if t.rows else None, disable_numparse=True)
+    out = (t.title + "\n" if t.title else "") + body + "\n"
+    if t.footer:
+        out += t.footer + "\n"
+    return out
+
+
+def _rich_tables(tables: Sequence[Table], stream: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    console = Console(file=stream)
+    for t in tables:
+        rt = RichTable(title=t.title or None, title_justify="left", header_style="bold")
+        for h in t.headers:
+            rt.add_column(h, justify="right" if h in t.align_right else "left")
+        for r in t.rows:
+            rt.add_row(*["" if c is None else str(c) for c in r])
+        console.print(rt)
+        if t.footer:
+            console.print(t.footer, highlight=False)
+
+
+def emit(fmt: str, *, json_obj: Any, tables: Sequence[Table] = (), csv_table: Optional[Table] = None,
+         stream: Optional[TextIO] = None) -> None:
+    """Write a report to stdout in the chosen format.
+
+    ``csv_table`` is the one table a script gets with ``--format csv`` (default: the first table).
+    """
+    stream = stream or sys.stdout
+    if fmt == "json":
+        stream.write(json_text(json_obj))
+    elif fmt == "csv":
+        t = csv_table or (tables[0] if tables else None)
+        if t is not None:
+            stream.write(csv_text(t.headers, t.rows))
+    else:
+        if stream.isatty():
+            _rich_tables(tables, stream)
+        else:
+            stream.write("\n".join(_plain_table(t) for t in tables))
+    stream.flush()
+
+
+def warn(message: str) -> None:
+    """A warning line on stderr (plain words; never data on stdout)."""
+    sys.stderr.write(f"warning: {message}\n")
+
+
+def error(message: str) -> None:
+    sys.stderr.write(f"error: {message}\n")
