@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Sequence, TextIO
@@ -31,15 +32,16 @@ class Table:
     title: str = ""
     align_right: frozenset = field(default_factory=frozenset)   # header names to right-align
     footer: str = ""                                            # a plain line printed after the table
+    lead: Sequence[str] = ()                                    # headline lines printed first (bold on a TTY)
+
+
+_NUMBER_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def _is_number_text(s: str) -> bool:
-    try:
-        from decimal import Decimal, InvalidOperation
-        Decimal(s)
-        return s.strip() == s and s.lower() not in ("nan", "inf", "-inf", "infinity", "-infinity", "snan")
-    except Exception:  # noqa: BLE001 - any parse failure means "not a number"
-        return False
+    """A plain decimal as this tool writes numbers ("-12.50", "3"). Not "+1", "-1e5" or "1_000":
+    Excel would turn those into other numbers (a "+86..." phone into 8.6E+12), so they stay text."""
+    return _NUMBER_TEXT.fullmatch(s) is not None
 
 
 def excel_safe(value: Any) -> Any:
@@ -59,10 +61,26 @@ def csv_text(headers: Sequence[str], rows: Iterable[Sequence[Any]], bom: bool = 
     buf = io.StringIO()
     if bom:
         buf.write("\ufeff")
-    w = csv.writer(buf, lineterminator="\r\n" if bom else "\n")
-    w.writerow([excel_safe(h) for h in headers])
+    term = "\r\n" if bom else "\n"
+    w = csv.writer(buf, lineterminator=term)
+    # csv quotes only the characters of its own line terminator: with "\n" a bare CR inside a cell
+    # would go out unquoted and Excel would break the row there. Such rows go through a writer
+    # whose terminator holds both characters, then get the usual terminator back.
+    cr_buf = io.StringIO()
+    cr_w = csv.writer(cr_buf, lineterminator="\r\n")
+
+    def put(cells: list) -> None:
+        if term == "\n" and any("\r" in c for c in cells if isinstance(c, str)):
+            cr_buf.seek(0)
+            cr_buf.truncate()
+            cr_w.writerow(cells)
+            buf.write(cr_buf.getvalue()[:-2] + term)
+        else:
+            w.writerow(cells)
+
+    put([excel_safe(h) for h in headers])
     for r in rows:
-        w.writerow(["" if c is None else excel_safe(c if isinstance(c, str) else str(c)) for c in r])
+        put(["" if c is None else excel_safe(c if isinstance(c, str) else str(c)) for c in r])
     return buf.getvalue()
 
 
@@ -76,7 +94,8 @@ def _plain_table(t: Table) -> str:
     colalign = tuple("right" if h in t.align_right else "left" for h in t.headers)
     body = tabulate([list(r) for r in t.rows], headers=list(t.headers), tablefmt="simple",
                     colalign=colalign if t.rows else None, disable_numparse=True)
-    out = (t.title + "\n" if t.title else "") + body + "\n"
+    out = "".join(line + "\n" for line in t.lead)
+    out += (t.title + "\n" if t.title else "") + body + "\n"
     if t.footer:
         out += t.footer + "\n"
     return out
@@ -88,6 +107,8 @@ def _rich_tables(tables: Sequence[Table], stream: TextIO) -> None:
 
     console = Console(file=stream)
     for t in tables:
+        for line in t.lead:
+            console.print(line, style="bold", highlight=False, markup=False)
         rt = RichTable(title=t.title or None, title_justify="left", header_style="bold")
         for h in t.headers:
             rt.add_column(h, justify="right" if h in t.align_right else "left")
@@ -126,3 +147,21 @@ def warn(message: str) -> None:
 
 def error(message: str) -> None:
     sys.stderr.write(f"error: {message}\n")
+
+
+_EIGHTHS = ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")
+
+
+def bar(value: Any, maximum: Any, width: int = 24) -> str:
+    """A fixed-width horizontal bar of unicode blocks, ``value`` scaled against ``maximum``.
+
+    Exact integer/Decimal arithmetic (no float) in eighths of a cell; any value above zero
+    shows at least a sliver. Always exactly ``width`` characters (padded with spaces), no colour.
+    """
+    if width <= 0:
+        return ""
+    if not maximum or maximum <= 0 or not value or value <= 0:
+        return " " * width
+    eighths = int(min(value, maximum) * width * 8 // maximum) or 1
+    full, part = divmod(eighths, 8)
+    return ("█" * full + _EIGHTHS[part]).ljust(width)

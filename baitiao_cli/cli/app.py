@@ -12,6 +12,9 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import BaitiaoError, DataError, ExitStatus
+from ._fastparams import install as _install_plain_coercion
+
+_install_plain_coercion()   # typer 0.2x would import pydantic to coerce option values: ~80 ms
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -80,6 +83,14 @@ def _root(
 # --- command registration: one line per command module -------------------------------------
 # (each module defines ``command``; keep module-level imports light: no rich/tabulate)
 # from . import quote as _quote;  app.command("quote")(_quote.command)
+from . import quote as _quote;  app.command("quote")(_quote.command)  # noqa: E402,E702
+from . import bill as _bill;  app.command("bill")(_bill.command)  # noqa: E402,E702
+from . import validate as _validate;  app.command("validate")(_validate.command)  # noqa: E402,E702
+from . import train as _train;  app.command("train")(_train.command)  # noqa: E402,E702
+from . import score as _score;  app.command("score")(_score.command)  # noqa: E402,E702
+from . import overdue_report as _overdue_report;  app.command("overdue-report")(_overdue_report.command)  # noqa: E402,E702
+from . import repay as _repay;  app.command("repay")(_repay.command)  # noqa: E402,E702
+from . import defer as _defer;  app.command("defer")(_defer.command)  # noqa: E402,E702
 # ---------------------------------------------------------------------------------------------
 
 

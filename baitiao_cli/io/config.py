@@ -42,7 +42,11 @@ SCHEMA: dict[str, dict[str, str]] = {
 }
 
 # Extra sections other modules register (e.g. scoring) with their own validators.
-EXTRA_SECTIONS: dict[str, dict[str, str]] = {}
+EXTRA_SECTIONS: dict[str, dict[str, str]] = {
+    # [scoring]: points scaling, grade policy and the model file (engine/scoring.py, build_scoring).
+    "scoring": {"base_score": "rate", "base_odds": "rate", "pdo": "rate", "income_multiple": "rate",
+                "limit_step": "rate", "model": "str", "grades": "grade_list"},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +82,7 @@ def _rate(value: Any, key: str) -> Decimal:
         text = str(value).strip()
     elif isinstance(value, float):
         # TOML floats are parsed by tomllib as binary floats; we reparse the literal with
-        # parse_float=str below, so a float should never reach here.
+        # parse_float=Decimal in parse_config_text, so a float should never reach here.
         raise ConfigError(f"{key}: internal: float rate not re-read from text")  # pragma: no cover
     elif isinstance(value, Decimal):
         text = str(value)
@@ -95,10 +99,46 @@ def _rate(value: Any, key: str) -> Decimal:
 
 def _int(value: Any, key: str, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{key}: expected a whole number, got {value!r}")
+        shown = str(value) if isinstance(value, Decimal) else repr(value)
+        raise ConfigError(f"{key}: expected a whole number, got {shown}")
     if lo is not None and value < lo or hi is not None and value > hi:
+        if hi is None:
+            raise ConfigError(f"{key}: must be at least {lo}, got {value}")
+        if lo is None:
+            raise ConfigError(f"{key}: must be at most {hi}, got {value}")
         raise ConfigError(f"{key}: must be between {lo} and {hi}, got {value}")
     return value
+
+
+# Offline fallback of cli.common.today_in when the tz database is missing.
+_FIXED_OFFSET_ZONES = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Hong_Kong", "PRC")
+
+
+def _timezone(value: Any, key: str) -> str:
+    """A timezone name the tz database knows (checked only when the database is present)."""
+    name = _str(value, key)
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+        return name
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        pass
+    if name in _FIXED_OFFSET_ZONES:
+        return name
+    try:
+        zoneinfo.ZoneInfo("UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # pragma: no cover - no tz database at all
+        return name
+    raise ConfigError(f"{key}: unknown timezone {name!r} (an IANA name such as \"Asia/Shanghai\")")
+
+
+def _unknown(name: str, known) -> str:
+    """" (did you mean 'x'?)" for a likely typo, else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _str(value: Any, key: str, choices: Optional[tuple[str, ...]] = None) -> str:
@@ -113,12 +153,13 @@ def _check_keys(raw: dict) -> None:
     schema = {**SCHEMA, **EXTRA_SECTIONS}
     for section, body in raw.items():
         if section not in schema:
-            raise ConfigError(f"unknown config section [{section}]")
+            what = f"section [{section}]" if isinstance(body, dict) else f"key {section} (outside any section)"
+            raise ConfigError(f"unknown config {what}{_unknown(section, schema)}")
         if not isinstance(body, dict):
             raise ConfigError(f"[{section}] must be a table")
         for key in body:
             if key not in schema[section]:
-                raise ConfigError(f"unknown config key {section}.{key}")
+                raise ConfigError(f"unknown config key {section}.{key}{_unknown(key, schema[section])}")
 
 
 def parse_config_text(text: str, source: str = "config.toml") -> dict:
@@ -140,7 +181,7 @@ def build_config(raw: dict) -> Config:
         due_days=_int(b.get("due_days", d.billing.due_days), "billing.due_days", 0, 60),
         grace_days=_int(b.get("grace_days", d.billing.grace_days), "billing.grace_days", 0, 60),
         rounding=_str(b.get("rounding", d.billing.rounding), "billing.rounding", tuple(ROUNDING_MODES)),
-        timezone=_str(b.get("timezone", d.billing.timezone), "billing.timezone"),
+        timezone=_timezone(b.get("timezone", d.billing.timezone), "billing.timezone"),
     )
     i = raw.get("installments", {})
     terms_raw = i.get("terms", list(d.installments.terms))
@@ -162,16 +203,27 @@ def build_config(raw: dict) -> Config:
             raise ConfigError("pricing.fee_rates: expected a table like { \"3\" = \"0.005\" }")
         rates = []
         for k, v in fr.items():
-            try:
-                t = int(k)
-            except ValueError:
-                raise ConfigError(f"pricing.fee_rates: key {k!r} is not a term") from None
+            # a plain number of periods: int() alone would also take " 3", "+3" and "1_2"
+            if not (isinstance(k, str) and k.isascii() and k.isdigit()):
+                raise ConfigError(f"pricing.fee_rates: key {k!r} is not a term (a number of installments)")
+            t = int(k)
             if t not in terms:
                 raise ConfigError(f"pricing.fee_rates.{k}: term {t} is not in installments.terms")
+            if t == 1:
+                raise ConfigError("pricing.fee_rates.1: pay-in-full (1 installment) is interest-free "
+                                  "and takes no fee rate")
+            if any(t == seen for seen, _ in rates):
+                raise ConfigError(f"pricing.fee_rates: term {t} is given twice")
             rates.append((t, _rate(v, f"pricing.fee_rates.{k}")))
         fee_rates = tuple(sorted(rates))
     else:
-        fee_rates = d.pricing.fee_rates
+        fee_rates = tuple((t, r) for t, r in d.pricing.fee_rates if t in terms)
+    # Every installment term needs its rate: a missing one must not quietly quote a zero fee.
+    missing = [t for t in terms if t > 1 and all(t != rt for rt, _ in fee_rates)]
+    if missing:
+        raise ConfigError("pricing.fee_rates: no fee rate for term"
+                          + ("s " if len(missing) > 1 else " ") + ", ".join(map(str, missing))
+                          + " of installments.terms")
     enforce = p.get("enforce_cap", d.pricing.enforce_cap)
     if not isinstance(enforce, bool):
         raise ConfigError(f"pricing.enforce_cap: expected true or false, got {enforce!r}")
@@ -195,6 +247,9 @@ def build_config(raw: dict) -> Config:
         if not isinstance(bt, dict) or not bt:
             raise ConfigError('overdue.buckets: expected a table like { current = 0, M1 = 1, ... }')
         pairs = sorted(((_int(v, f"overdue.buckets.{k}", 0), str(k)) for k, v in bt.items()))
+        lows = [lo for lo, _ in pairs]
+        if len(set(lows)) != len(lows):
+            raise ConfigError("overdue.buckets: two buckets start at the same day past due")
         if pairs[0][0] != 0:
             raise ConfigError("overdue.buckets: one bucket must start at 0 (current)")
         buckets = tuple((name, lo) for lo, name in pairs)
@@ -218,9 +273,71 @@ def build_config(raw: dict) -> Config:
     ecl = Ecl(lgd=_rate(e.get("lgd", d.ecl.lgd), "ecl.lgd"),
               pd_stage1=_rate(e.get("pd_stage1", d.ecl.pd_stage1), "ecl.pd_stage1"),
               pd_stage2=_rate(e.get("pd_stage2", d.ecl.pd_stage2), "ecl.pd_stage2"))
+    if "scoring" in raw:
+        build_scoring(raw["scoring"], terms)   # validated now; commands that score build it again
     return Config(data_dir=_str(data.get("dir", d.data_dir), "data.dir"), billing=billing,
                   installments=installments, pricing=pricing, late_fee=late_fee,
                   deferral=deferral, overdue=overdue, ecl=ecl)
+
+
+def build_scoring(section: dict, terms: tuple[int, ...] = (1, 3, 6, 12, 24)):
+    """Validate the ``[scoring]`` section into :class:`baitiao_cli.engine.scoring.Scoring`.
+
+    ``terms`` are the configured ``installments.terms``: a grade may only allow those.
+    """
+    from ..engine.scoring import GradePolicy, Scaling, Scoring
+
+    d = Scoring()
+
+    def positive(key: str, default: Decimal) -> Decimal:
+        v = _rate(section.get(key, default), f"scoring.{key}")
+        if v <= 0:
+            raise ConfigError(f"scoring.{key}: must be greater than zero, got {v}")
+        return v
+
+    scaling = Scaling(base_score=_rate(section.get("base_score", d.scaling.base_score), "scoring.base_score"),
+                      base_odds=positive("base_odds", d.scaling.base_odds),
+                      pdo=positive("pdo", d.scaling.pdo))
+    grades = d.grades
+    if "grades" in section:
+        gl = section["grades"]
+        if not isinstance(gl, list) or not gl or not all(isinstance(g, dict) for g in gl):
+            raise ConfigError("scoring.grades: expected a non-empty array of tables "
+                              "{grade, min_score, base_limit, terms, fee_rate}")
+        keys = ("grade", "min_score", "base_limit", "terms", "fee_rate")
+        built = []
+        for n, g in enumerate(gl, 1):
+            where = f"scoring.grades[{n}]"
+            extra = sorted(set(g) - set(keys))
+            if extra:
+                raise ConfigError(f"unknown config key {where}.{extra[0]}{_unknown(extra[0], keys)}")
+            absent = [k for k in keys if k not in g]
+            if absent:
+                raise ConfigError(f"{where}: missing key {absent[0]}")
+            gterms = g["terms"]
+            if not isinstance(gterms, list):
+                raise ConfigError(f"{where}.terms: expected a list of terms such as [1, 3, 6]")
+            gt = tuple(_int(t, f"{where}.terms", 1) for t in gterms)
+            bad = [t for t in gt if t not in terms]
+            if bad:
+                raise ConfigError(f"{where}.terms: term {bad[0]} is not in installments.terms")
+            built.append(GradePolicy(grade=_str(g["grade"], f"{where}.grade"),
+                                     min_score=_int(g["min_score"], f"{where}.min_score"),
+                                     base_limit=_rate(g["base_limit"], f"{where}.base_limit"),
+                                     terms=tuple(sorted(set(gt))),
+                                     fee_rate=_rate(g["fee_rate"], f"{where}.fee_rate")))
+        names = [g.grade for g in built]
+        if len(set(names)) != len(names) or any(not nm.strip() for nm in names):
+            raise ConfigError("scoring.grades: grade names must be unique and non-empty")
+        if len({g.min_score for g in built}) != len(built):
+            raise ConfigError("scoring.grades: two grades have the same min_score")
+        grades = tuple(sorted(built, key=lambda g: g.min_score, reverse=True))
+    return Scoring(scaling=scaling,
+                   income_multiple=_rate(section.get("income_multiple", d.income_multiple),
+                                         "scoring.income_multiple"),
+                   limit_step=positive("limit_step", d.limit_step),
+                   model=_str(section.get("model", d.model), "scoring.model"),
+                   grades=grades)
 
 
 def load_config(explicit: Optional[str] = None, data_dir: Optional[str] = None) -> LoadedConfig:

@@ -1,0 +1,268 @@
+"""``baitiao bill``: monthly statements (SPEC 4.1, 5), for the desk and the daily cron run.
+
+- Batch (no ``--customer``): the statements dated ``--as-of`` of every customer whose
+  statement day is that day (and whose first statement is on or before it).
+- ``--customer ID``: that customer's latest statement on or before ``--as-of``.
+- ``--out DIR``: ``DIR/<statement-date>/<customer_id>.json`` and ``.txt`` per statement plus
+  ``summary.csv`` (batch only), each written atomically; a re-run gives the same bytes.
+
+Exit status: 0 done; 1 invalid input (nothing written), an unknown customer, an unwritable
+``--out``, or ``--skip-invalid`` with rejected records (after writing the valid accounts);
+2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from typing import TYPE_CHECKING
+
+from ..errors import RefusedError, UsageError
+from ..io.parse import CUSTOMER_ID
+from ..render import Table, csv_text, emit, json_text, warn
+from .common import (
+    AsOfOpt, ConfigOpt, DataDirOpt, EncodingOpt, Format, FormatOpt, SkipInvalidOpt, as_of_date, setup,
+)
+
+if TYPE_CHECKING:
+    from ..engine.account import Account, Statement
+# The engine is imported inside the functions: ``baitiao --help`` and other commands never pay for it.
+
+CustomerOpt = Annotated[Optional[str], typer.Option(
+    "--customer", help="Show this customer's latest statement on or before --as-of.", show_default=False)]
+OutOpt = Annotated[Optional[str], typer.Option(
+    "--out", help="Also write DIR/<statement-date>/<customer>.json and .txt per statement, plus summary.csv "
+                  "(batch), atomically.", show_default=False)]
+
+BATCH_HEADERS = ("customer", "name", "phone", "statement", "due", "new", "carried", "late fee", "payments",
+                 "total due", "available")
+_MONEY = frozenset({"new", "carried", "late fee", "payments", "total due", "available"})
+
+
+# --- computing ------------------------------------------------------------------------------------
+
+def _progress(total: int):
+    """A rich progress bar on stderr when stderr is a terminal; otherwise None (cron: silent)."""
+    if total < 2 or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("statements"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=Console(file=sys.stderr), transient=True)
+
+
+def batch_statements(dataset, cfg, day: date) -> list[tuple[Account, Statement]]:
+    """Every statement dated ``day``, in customer_id order."""
+    from ..engine.ledger import STATEMENTS_LAST, group_by_customer, replay
+
+    chosen = sorted((c for c in dataset.customers if c.statement_day == day.day),
+                    key=lambda c: c.customer_id)
+    if not chosen:
+        return []
+    groups = group_by_customer(dataset, [c.customer_id for c in chosen])
+    out = []
+    bar = _progress(len(chosen))
+    task = None
+    if bar is not None:
+        bar.start()
+        task = bar.add_task("statements", total=len(chosen))
+    try:
+        for c in chosen:
+            t, r, d = groups[c.customer_id]
+            acct = replay(c, t, r, d, cfg, day, statements=STATEMENTS_LAST)
+            st = acct.statement_on(day)
+            if st is not None:
+                out.append((acct, st))
+            if bar is not None:
+                bar.advance(task)
+    finally:
+        if bar is not None:
+            bar.stop()
+    return out
+
+
+def customer_statement(dataset, cfg, day: date, customer_id: str) -> list[tuple[Account, Statement]]:
+    from ..engine.ledger import STATEMENTS_LAST, group_by_customer, replay
+
+    cust = next((c for c in dataset.customers if c.customer_id == customer_id), None)
+    if cust is None:
+        raise RefusedError(f"--customer: unknown customer {customer_id!r}")
+    t, r, d = group_by_customer(dataset, [customer_id])[customer_id]
+    acct = replay(cust, t, r, d, cfg, day, statements=STATEMENTS_LAST)
+    st = acct.latest_statement(day)
+    if st is None:
+        warn(f"customer {customer_id} has no statement on or before {day.isoformat()}")
+        return []
+    return [(acct, st)]
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+def _batch_table(pairs, day: date) -> Table:
+    from ..engine.account import fen_str
+    from ..engine.statement_report import summary_row
+    from ..privacy import mask_phone
+
+    rows = []
+    total = 0
+    for acct, st in pairs:
+        c = acct.customer
+        j = summary_row(acct, st)
+        rows.append([c.customer_id, c.name, mask_phone(c.phone), st.statement_date.isoformat(),
+                     st.effective_due_date.isoformat(), j[6], j[8], j[9], j[10], j[14], j[16]])
+        total += st.total_due_fen
+    return Table(headers=BATCH_HEADERS, rows=rows, title=f"statements dated {day.isoformat()}",
+                 align_right=_MONEY, footer=f"{len(rows)} statement(s) · total due {fen_str(total)}")
+
+
+def _customer_tables(acct: Account, st: Statement) -> list[Table]:
+    from ..engine.account import fen_str, to_fen
+    from ..engine.statement_report import ACTIVITY_LABEL, KIND_LABEL, upcoming_totals
+    from ..privacy import mask_phone
+
+    c = acct.customer
+    limit = acct.customer.credit_limit
+    lead = [f"Statement {st.statement_date.isoformat()} (no. {st.number}) · {c.customer_id}"
+            + (f" {c.name}" if c.name else "") + (f" · phone {mask_phone(c.phone)}" if c.phone else ""),
+            f"TOTAL DUE {fen_str(st.total_due_fen)} by {st.effective_due_date.isoformat()}"
+            + (f" (deferred from {st.due_date.isoformat()})" if st.deferred_due_date else "")]
+    if limit is not None:
+        lim = to_fen(limit)
+        lead.append(f"Credit limit {fen_str(lim)} · available {fen_str(st.available_credit_fen(lim))}")
+    rows = [[KIND_LABEL.get(ln.kind, ln.kind), ln.txn_id, f"{ln.period}/{ln.periods}", fen_str(ln.principal_fen),
+             fen_str(ln.fee_fen), fen_str(ln.principal_fen + ln.fee_fen), fen_str(ln.outstanding_fen),
+             ln.due_date.isoformat(), "carried" if carried else "new"]
+            for carried, lines in ((False, st.new_items), (True, st.carried_items)) for ln in lines]
+    items = Table(headers=("kind", "txn", "period", "principal", "fee", "amount", "unpaid", "due", "status"),
+                  rows=rows, title="Items", lead=lead, align_right=frozenset({"principal", "fee", "amount", "unpaid"}),
+                  footer=(f"Late fee posted on this statement {fen_str(st.late_fee_posted_fen)} · "
+                          f"late fee unpaid {fen_str(st.late_fee_unpaid_fen)} · "
+                          f"credit balance {fen_str(st.credit_balance_fen)}"))
+    activity = Table(headers=("date", "what", "ref", "amount", "detail"),
+                     rows=[[a.date.isoformat(), ACTIVITY_LABEL.get(a.kind, a.kind), a.ref, fen_str(a.amount_fen),
+                            a.detail] for a in st.activity],
+                     title="Since the previous statement", align_right=frozenset({"amount"}))
+    upcoming = Table(headers=("statement", "txn", "period", "principal", "fee", "amount"),
+                     rows=[[p.statement_date.isoformat(), p.txn_id, f"{p.period}/{p.periods}",
+                            fen_str(p.principal_fen), fen_str(p.fee_fen), fen_str(p.principal_fen + p.fee_fen)]
+                           for p in st.upcoming],
+                     title="Scheduled installments, next three months",
+                     align_right=frozenset({"principal", "fee", "amount"}),
+                     footer=" · ".join(f"{sd.isoformat()} {fen_str(a)}" for sd, a in upcoming_totals(st)))
+    return [items, activity, upcoming]
+
+
+def _summary_table(pairs) -> Table:
+    from ..engine.statement_report import SUMMARY_HEADERS, summary_row
+
+    return Table(headers=SUMMARY_HEADERS, rows=[summary_row(a, s) for a, s in pairs])
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def planned_files(out_dir: Path, pairs, with_summary: bool) -> list[tuple[Path, bytes]]:
+    """Every file ``--out`` writes, with its bytes, computed before anything is written."""
+    from ..engine.statement_report import statement_json, statement_text
+
+    files: list[tuple[Path, bytes]] = []
+    by_date: dict[date, list] = {}
+    for acct, st in pairs:
+        by_date.setdefault(st.statement_date, []).append((acct, st))
+    for day in sorted(by_date):
+        folder = out_dir / day.isoformat()
+        for acct, st in by_date[day]:
+            cid = acct.customer.customer_id
+            if not CUSTOMER_ID.match(cid):       # the loader validated it; never build a path from anything else
+                raise RefusedError(f"customer id {cid!r} cannot be used as a file name")
+            files.append((folder / f"{cid}.json", json_text(statement_json(acct, st)).encode("utf-8")))
+            files.append((folder / f"{cid}.txt", statement_text(acct, st).encode("utf-8")))
+        if with_summary:
+            t = _summary_table(by_date[day])
+            files.append((folder / "summary.csv", csv_text(t.headers, t.rows, bom=True).encode("utf-8")))
+    return files
+
+
+def write_files(files: list[tuple[Path, bytes]]) -> None:
+    from ..io.atomic import fsync_dir, remove_stale_temps, write_atomic
+
+    folders = []
+    try:
+        for path, data in files:
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.append(path.parent)
+                # what a killed earlier run of these same files may have left
+                remove_stale_temps(path.parent, [p.name for p, _ in files if p.parent == path.parent])
+            write_atomic(path, data, sync_dir=False)
+    except OSError as e:
+        raise RefusedError(f"--out: cannot write {e.filename or ''}: {e.strerror or e}") from None
+    finally:
+        for folder in folders:
+            fsync_dir(folder)
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+def command(
+    as_of: AsOfOpt = None,
+    customer: CustomerOpt = None,
+    out: OutOpt = None,
+    data_dir: DataDirOpt = None,
+    config: ConfigOpt = None,
+    fmt: FormatOpt = Format.table,
+    encoding: EncodingOpt = None,
+    skip_invalid: SkipInvalidOpt = False,
+) -> None:
+    """Statements dated --as-of for every customer with that statement day, or one customer's latest.
+
+    Exit status: 0 done; 1 invalid input (nothing written) or an unknown customer, or
+    --skip-invalid with rejected records (the valid accounts are written); 2 usage error.
+    """
+    if customer is not None and not CUSTOMER_ID.match(customer):
+        raise UsageError(f"--customer: not a customer id ([A-Za-z0-9_-]{{1,64}}): {customer!r}")
+    lc = setup(config, data_dir)
+    day = as_of_date(as_of, lc)
+    out_dir = Path(out) if out else None
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out: {out} exists and is not a folder")
+
+    from ..io.loader import load_dataset
+
+    result = load_dataset(lc.data_dir, lc.config, encoding=encoding, skip_invalid=skip_invalid)
+    rejected = [p for p in result.problems if p.severity == "error"]
+    for p in result.problems:
+        if p.severity != "error":
+            warn(str(p))
+
+    if customer is not None:
+        pairs = customer_statement(result.dataset, lc.config, day, customer)
+    else:
+        pairs = batch_statements(result.dataset, lc.config, day)
+    for acct, _st in pairs:
+        for w in acct.warnings:
+            warn(f"customer {acct.customer.customer_id}: {w}")
+
+    if out_dir is not None:
+        write_files(planned_files(out_dir, pairs, with_summary=customer is None))
+
+    from ..engine.statement_report import statement_json
+
+    obj: dict[str, Any] = {"as_of": day.isoformat(), "statements": [statement_json(a, s) for a, s in pairs]}
+    if customer is not None:
+        tables = _customer_tables(*pairs[0]) if pairs else [Table(headers=("customer", "statement"), rows=[],
+                                                                 title=f"no statement for {customer}")]
+    else:
+        tables = [_batch_table(pairs, day)]
+    emit(fmt.value, json_obj=obj, tables=tables, csv_table=_summary_table(pairs))
+
+    if rejected:
+        for p in rejected:
+            sys.stderr.write(f"error: {p}\n")
+        sys.stderr.write(f"error: {len(rejected)} invalid record(s) skipped; the valid accounts were processed\n")
+        raise typer.Exit(1)

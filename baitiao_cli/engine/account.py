@@ -1,0 +1,562 @@
+"""The frozen result of a ledger replay (``engine.ledger.replay``): one customer's account on a date.
+
+Every record here is immutable. High-volume records (items, scheduled periods, allocation
+lines, statement lines, activity) are ``NamedTuple`` for speed; the containers are frozen
+dataclasses. Money is held as **integer fen** in the ``*_fen`` fields (exact, fast); each
+such field has a ``Decimal`` property of the same name without the suffix (``principal_fen``
+-> ``principal``), quantized to two places, which is what reports should use.
+
+Nothing here reads files or the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple, Optional
+
+from .model import Customer
+
+# Item kinds
+PURCHASE_ITEM = "purchase"          # pay-in-full purchase (N = 1)
+INSTALLMENT_ITEM = "installment"    # period i of an N-period installment purchase
+DEFERRAL_FEE_ITEM = "deferral_fee"  # fee of a deferral (SPEC 4.6)
+
+# Allocation components
+LATE_FEE = "late_fee"
+FEE = "fee"
+PRINCIPAL = "principal"
+CREDIT = "credit"                   # the part of a repayment that became credit balance
+
+# Activity kinds (what happened between two statements)
+ACT_PAYMENT = "payment"             # a normal repayment
+ACT_SETTLEMENT = "settlement"       # an early settlement (kind=settle that covered the payoff)
+ACT_REFUND = "refund"               # a refund of a purchase
+ACT_CREDIT_APPLIED = "credit_applied"   # credit balance used to pay billed items
+ACT_LATE_FEE = "late_fee_posted"    # late fee posted (at a repayment or a statement date)
+ACT_DEFERRAL = "deferral"           # a deferral of a statement
+
+
+def dec(fen: int) -> Decimal:
+    """Integer fen -> Decimal yuan with exactly two places (``10600 -> Decimal('106.00')``)."""
+    return Decimal(fen).scaleb(-2)
+
+
+def fen_str(fen: int) -> str:
+    """Integer fen -> the contract money string (``10600 -> '106.00'``, ``-5 -> '-0.05'``)."""
+    if fen < 0:
+        return "-" + fen_str(-fen)
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def to_fen(amount: Decimal) -> int:
+    """Decimal yuan with at most two decimals -> integer fen. More decimals is a programming error."""
+    v = amount.scaleb(2)
+    i = int(v)
+    if i != v:
+        raise ValueError(f"amount with more than 2 decimals reached the engine: {amount}")
+    return i
+
+
+class Item(NamedTuple):
+    """A billed item (a purchase/installment period billed on a statement, or a deferral fee).
+
+    ``outstanding`` = principal - principal_refunded - principal_paid + fee - fee_paid.
+    ``late`` is true when the item was not paid in full by ``due_date + grace_days`` (as far
+    as known on ``as_of``): it then owes late fee from ``due_date + 1``.
+    """
+
+    kind: str                    # "purchase" | "installment" | "deferral_fee"
+    txn_id: str                  # the purchase's txn_id; the deferral_id for a deferral fee
+    period: int                  # 1..periods (1 for pay-in-full and deferral fees)
+    periods: int                 # N of the purchase (1 for pay-in-full and deferral fees)
+    purchase_date: date          # purchase date (deferral request date for a deferral fee)
+    statement_date: date         # statement it was billed on (settlement date if accelerated)
+    original_due_date: date      # due date when billed
+    due_date: date               # current due date (later than the original when deferred)
+    principal_fen: int           # billed principal
+    fee_fen: int                 # billed fee
+    principal_refunded_fen: int  # billed principal cancelled by a refund (SPEC 4.4)
+    principal_paid_fen: int
+    fee_paid_fen: int
+    paid_on: Optional[date]      # date it was paid in full (None while anything is outstanding)
+    late: bool                   # not paid in full by due_date + grace_days
+    accelerated: bool            # billed early by an early settlement (SPEC 4.5)
+
+    @property
+    def principal(self) -> Decimal:
+        return dec(self.principal_fen)
+
+    @property
+    def fee(self) -> Decimal:
+        return dec(self.fee_fen)
+
+    @property
+    def principal_refunded(self) -> Decimal:
+        return dec(self.principal_refunded_fen)
+
+    @property
+    def principal_paid(self) -> Decimal:
+        return dec(self.principal_paid_fen)
+
+    @property
+    def fee_paid(self) -> Decimal:
+        return dec(self.fee_paid_fen)
+
+    @property
+    def outstanding_principal_fen(self) -> int:
+        return self.principal_fen - self.principal_refunded_fen - self.principal_paid_fen
+
+    @property
+    def outstanding_fee_fen(self) -> int:
+        return self.fee_fen - self.fee_paid_fen
+
+    @property
+    def outstanding_fen(self) -> int:
+        return self.outstanding_principal_fen + self.outstanding_fee_fen
+
+    @property
+    def outstanding_principal(self) -> Decimal:
+        return dec(self.outstanding_principal_fen)
+
+    @property
+    def outstanding_fee(self) -> Decimal:
+        return dec(self.outstanding_fee_fen)
+
+    @property
+    def outstanding(self) -> Decimal:
+        return dec(self.outstanding_fen)
+
+    @property
+    def amount(self) -> Decimal:
+        """Billed principal + fee."""
+        return dec(self.principal_fen + self.fee_fen)
+
+    def is_overdue(self, on: date, grace_days: int) -> bool:
+        """SPEC 4.7: still unpaid on ``on`` (after that day's payments) and ``on > due + grace``."""
+        return self.outstanding_fen > 0 and (on - self.due_date).days > grace_days
+
+    def dpd(self, on: date) -> int:
+        """Days past due on ``on`` (``on - due_date``, at least 0); meaningful when overdue."""
+        return max(0, (on - self.due_date).days)
+
+
+class ScheduledPeriod(NamedTuple):
+    """An installment period not billed yet (its principal may be reduced by a refund)."""
+
+    kind: str                    # "purchase" | "installment"
+    txn_id: str
+    period: int
+    periods: int
+    purchase_date: date
+    statement_date: date         # statement it will be billed on
+    due_date: date
+    principal_fen: int
+    fee_fen: int
+
+    @property
+    def principal(self) -> Decimal:
+        return dec(self.principal_fen)
+
+    @property
+    def fee(self) -> Decimal:
+        return dec(self.fee_fen)
+
+    @property
+    def amount(self) -> Decimal:
+        return dec(self.principal_fen + self.fee_fen)
+
+
+class AllocationLine(NamedTuple):
+    """One line of a repayment's allocation (or of a credit-balance application).
+
+    ``txn_id`` and ``period`` are None for ``late_fee`` and ``credit`` lines.
+    """
+
+    repayment_id: str            # the repayment (CREDIT_SOURCE for a credit-balance application)
+    date: date
+    txn_id: Optional[str]
+    period: Optional[int]
+    component: str               # "late_fee" | "fee" | "principal" | "credit"
+    amount_fen: int
+
+    @property
+    def amount(self) -> Decimal:
+        return dec(self.amount_fen)
+
+
+CREDIT_SOURCE = "credit_balance"
+
+
+class Allocation(NamedTuple):
+    """How one repayment (or one use of the credit balance) was applied.
+
+    ``sum(line.amount_fen for line in lines) == amount_fen`` always; a ``credit`` line is the
+    part that became credit balance. ``applied_as`` is ``"settle"`` only for a settlement that
+    covered the payoff; a short settle is applied as ``"normal"`` (see ``Account.warnings``).
+    """
+
+    repayment_id: str
+    date: date
+    amount_fen: int
+    kind: str                    # the journal's kind: "normal" | "settle" ("credit" for credit uses)
+    applied_as: str              # "normal" | "settle" | "credit"
+    lines: tuple[AllocationLine, ...]
+    payoff_fen: Optional[int] = None   # settle only: the payoff amount on that date
+
+    @property
+    def amount(self) -> Decimal:
+        return dec(self.amount_fen)
+
+    @property
+    def to_credit_fen(self) -> int:
+        return sum(ln.amount_fen for ln in self.lines if ln.component == CREDIT)
+
+
+class Activity(NamedTuple):
+    """Something that happened on the account; statements list those since the previous one."""
+
+    date: date
+    kind: str                    # payment | settlement | refund | credit_applied | late_fee_posted | deferral
+    ref: str                     # repayment_id / refund txn_id / deferral_id / "" (late fee, credit)
+    amount_fen: int              # money moved (for a deferral: its fee)
+    detail: str = ""             # e.g. refunded purchase id, deferred statement and new due date
+
+    @property
+    def amount(self) -> Decimal:
+        return dec(self.amount_fen)
+
+
+class StatementLine(NamedTuple):
+    """An item as shown on a statement, with what was unpaid of it when the statement was issued."""
+
+    kind: str
+    txn_id: str
+    period: int
+    periods: int
+    purchase_date: date
+    statement_date: date         # statement it was billed on
+    due_date: date               # its due date when this statement was issued
+    principal_fen: int           # billed principal (less any refund of billed principal at issue)
+    fee_fen: int                 # billed fee
+    outstanding_fen: int         # unpaid at issue (after the statement day's credit application)
+
+    @property
+    def principal(self) -> Decimal:
+        return dec(self.principal_fen)
+
+    @property
+    def fee(self) -> Decimal:
+        return dec(self.fee_fen)
+
+    @property
+    def amount(self) -> Decimal:
+        return dec(self.principal_fen + self.fee_fen)
+
+    @property
+    def outstanding(self) -> Decimal:
+        return dec(self.outstanding_fen)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A statement as issued on its date (after that day's billing and credit application,
+    before that day's repayments, which belong to the next statement).
+
+    ``total_due_fen`` = unpaid billed principal and fees + late fee owed - credit balance,
+    never below zero (SPEC 4.1). ``deferred_due_date`` reflects deferrals up to ``as_of``.
+    ``activity`` holds payments, refunds, credit uses, late-fee postings and deferrals since
+    the previous statement (dated on/after the previous statement date, before this one,
+    plus this date's late-fee posting and credit application).
+    """
+
+    number: int                               # 1-based count of statements of the account
+    statement_date: date
+    due_date: date
+    deferred_due_date: Optional[date]
+    new_items: tuple[StatementLine, ...]      # billed on this statement
+    carried_items: tuple[StatementLine, ...]  # unpaid items billed on earlier statements
+    late_fee_posted_fen: int                  # late fee posted on this statement date
+    late_fee_unpaid_fen: int                  # all posted late fee unpaid at issue
+    credit_balance_fen: int                   # unused credit balance at issue
+    total_due_fen: int
+    activity: tuple[Activity, ...]
+    upcoming: tuple[ScheduledPeriod, ...]     # periods due on the next three statements
+    upcoming_dates: tuple[date, ...]          # those next three statement dates
+    unpaid_principal_fen: int = 0             # all unpaid principal at issue, billed and unbilled
+
+    @property
+    def unpaid_principal(self) -> Decimal:
+        return dec(self.unpaid_principal_fen)
+
+    def available_credit_fen(self, limit_fen: int) -> int:
+        """Credit line left at issue: limit - all unpaid principal, never below 0."""
+        return max(0, limit_fen - self.unpaid_principal_fen)
+
+    @property
+    def total_due(self) -> Decimal:
+        return dec(self.total_due_fen)
+
+    @property
+    def late_fee_posted(self) -> Decimal:
+        return dec(self.late_fee_posted_fen)
+
+    @property
+    def late_fee_unpaid(self) -> Decimal:
+        return dec(self.late_fee_unpaid_fen)
+
+    @property
+    def credit_balance(self) -> Decimal:
+        return dec(self.credit_balance_fen)
+
+    @property
+    def effective_due_date(self) -> date:
+        return self.deferred_due_date or self.due_date
+
+
+@dataclass(frozen=True, slots=True)
+class LateFees:
+    """Late fee (违约金) position on ``as_of``.
+
+    ``accrued_exact`` is the accrual since the last posting, exact (not rounded, includes
+    only items already known to be late: an item still inside its grace window accrues
+    nothing yet). ``accrued_shown_fen`` is what posting it now would post (rounded with the
+    configured rounding, capped by ``late_fee.cap_ratio`` when set). ``owed_fen`` = posted and
+    unpaid + accrued shown.
+    """
+
+    posted_fen: int
+    paid_fen: int
+    accrued_exact: Decimal           # yuan, exact, accrued since the last posting
+    accrued_shown_fen: int
+    accrued_total_exact: Decimal     # yuan, exact, everything accrued since the account opened
+                                     # (before rounding and any cap): an audit figure
+
+    @property
+    def unpaid_fen(self) -> int:
+        return self.posted_fen - self.paid_fen
+
+    @property
+    def owed_fen(self) -> int:
+        return self.unpaid_fen + self.accrued_shown_fen
+
+    @property
+    def posted(self) -> Decimal:
+        return dec(self.posted_fen)
+
+    @property
+    def paid(self) -> Decimal:
+        return dec(self.paid_fen)
+
+    @property
+    def unpaid(self) -> Decimal:
+        return dec(self.unpaid_fen)
+
+    @property
+    def accrued_shown(self) -> Decimal:
+        return dec(self.accrued_shown_fen)
+
+    @property
+    def owed(self) -> Decimal:
+        return dec(self.owed_fen)
+
+
+class PurchaseSummary(NamedTuple):
+    """One purchase and what became of it."""
+
+    txn_id: str
+    date: date
+    amount_fen: int
+    periods: int
+    fee_rate: Decimal
+    period_fee_fen: int
+    refunded_fen: int            # refunds applied to it
+    refunded_to_credit_fen: int  # the part of those refunds that became credit balance
+    settled_on: Optional[date]   # early-settlement date
+    merchant: str
+    category: str
+
+    @property
+    def amount(self) -> Decimal:
+        return dec(self.amount_fen)
+
+    @property
+    def refunded(self) -> Decimal:
+        return dec(self.refunded_fen)
+
+
+class DeferralApplied(NamedTuple):
+    deferral_id: str
+    date: date
+    statement_date: date
+    days: int
+    new_due_date: date
+    fee_fen: int
+    deferred_outstanding_fen: int
+
+    @property
+    def fee(self) -> Decimal:
+        return dec(self.fee_fen)
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueStatus:
+    """Delinquency of an account on ``as_of`` (SPEC 4.7)."""
+
+    as_of: date
+    dpd: int                                  # DPD of the oldest overdue item (0 if none)
+    oldest_due_date: Optional[date]
+    items: tuple[Item, ...]                   # the overdue items, oldest due first
+    overdue_principal_fen: int
+    overdue_fee_fen: int
+    late_fee_owed_fen: int                    # posted unpaid + accrued shown
+    total_owed_fen: int                       # billed outstanding + unbilled principal + late fee owed - credit (>= 0)
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.items)
+
+    @property
+    def overdue_amount_fen(self) -> int:
+        return self.overdue_principal_fen + self.overdue_fee_fen
+
+    @property
+    def overdue_amount(self) -> Decimal:
+        return dec(self.overdue_amount_fen)
+
+    @property
+    def late_fee_owed(self) -> Decimal:
+        return dec(self.late_fee_owed_fen)
+
+    @property
+    def total_owed(self) -> Decimal:
+        return dec(self.total_owed_fen)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One customer's account on ``as_of`` (end of that day), replayed from their events.
+
+    - ``items``: every billed item (oldest due first: due date, statement date, purchase
+      date, txn_id, period);
+    - ``scheduled``: installment periods not billed yet;
+    - ``late_fees``: posted / paid / accrued late fee;
+    - ``credit_balance_fen``: unused credit balance (溢缴款);
+    - ``statements``: every statement issued from the first one up to ``as_of`` (empty when
+      replayed with ``statements=False``);
+    - ``allocations``: every applied repayment with its lines (journal order);
+    - ``credit_uses``: every automatic application of the credit balance to billed items;
+    - ``activity``: the account's money movements in order;
+    - ``warnings``: journal records the rules refused or changed (short settle, bad deferral,
+      refund beyond what is left...), in plain words.
+    """
+
+    customer: Customer
+    as_of: date
+    grace_days: int                  # billing.grace_days the account was replayed with
+    settlement_policy: str           # installments.early_settlement_fees it was replayed with
+    items: tuple[Item, ...]
+    scheduled: tuple[ScheduledPeriod, ...]
+    purchases: tuple[PurchaseSummary, ...]
+    late_fees: LateFees
+    credit_balance_fen: int
+    statements: tuple[Statement, ...]
+    allocations: tuple[Allocation, ...]
+    credit_uses: tuple[Allocation, ...]
+    deferrals: tuple[DeferralApplied, ...]
+    activity: tuple[Activity, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    # ---- money positions -------------------------------------------------------------
+    @property
+    def credit_balance(self) -> Decimal:
+        return dec(self.credit_balance_fen)
+
+    @property
+    def billed_outstanding_fen(self) -> int:
+        """Unpaid billed principal + fees."""
+        return sum(i.outstanding_fen for i in self.items)
+
+    @property
+    def billed_principal_outstanding_fen(self) -> int:
+        return sum(i.outstanding_principal_fen for i in self.items)
+
+    @property
+    def unbilled_principal_fen(self) -> int:
+        return sum(p.principal_fen for p in self.scheduled)
+
+    @property
+    def unbilled_fee_fen(self) -> int:
+        return sum(p.fee_fen for p in self.scheduled)
+
+    @property
+    def unpaid_principal_fen(self) -> int:
+        """All unpaid principal, billed and unbilled (what uses the credit line)."""
+        return self.billed_principal_outstanding_fen + self.unbilled_principal_fen
+
+    @property
+    def total_due_fen(self) -> int:
+        """SPEC 4.1 on ``as_of``: billed outstanding + late fee owed - credit, never below 0."""
+        return max(0, self.billed_outstanding_fen + self.late_fees.owed_fen - self.credit_balance_fen)
+
+    @property
+    def total_due(self) -> Decimal:
+        return dec(self.total_due_fen)
+
+    def available_credit_fen(self, limit_fen: Optional[int] = None) -> Optional[int]:
+        """limit - all unpaid principal (billed and unbilled), never below 0.
+
+        ``limit_fen`` defaults to the customer's manual ``credit_limit``; None when unknown.
+        """
+        if limit_fen is None:
+            if self.customer.credit_limit is None:
+                return None
+            limit_fen = to_fen(self.customer.credit_limit)
+        return max(0, limit_fen - self.unpaid_principal_fen)
+
+    # ---- look-ups ----------------------------------------------------------------------
+    def allocation(self, repayment_id: str) -> Optional[Allocation]:
+        for a in self.allocations:
+            if a.repayment_id == repayment_id:
+                return a
+        return None
+
+    @property
+    def allocation_lines(self) -> tuple[AllocationLine, ...]:
+        return tuple(ln for a in self.allocations for ln in a.lines)
+
+    def statement_on(self, statement_date: date) -> Optional[Statement]:
+        for s in self.statements:
+            if s.statement_date == statement_date:
+                return s
+        return None
+
+    def latest_statement(self, on_or_before: Optional[date] = None) -> Optional[Statement]:
+        on = on_or_before or self.as_of
+        best = None
+        for s in self.statements:
+            if s.statement_date <= on:
+                best = s
+        return best
+
+    def overdue_items(self) -> tuple[Item, ...]:
+        g = self.grace_days
+        return tuple(i for i in self.items if i.is_overdue(self.as_of, g))
+
+    @property
+    def overdue(self) -> OverdueStatus:
+        """DPD, overdue principal/fee and late fee owed on ``as_of`` (SPEC 4.7)."""
+        od = self.overdue_items()
+        oldest = min((i.due_date for i in od), default=None)
+        return OverdueStatus(
+            as_of=self.as_of,
+            dpd=(self.as_of - oldest).days if oldest else 0,
+            oldest_due_date=oldest,
+            items=od,
+            overdue_principal_fen=sum(i.outstanding_principal_fen for i in od),
+            overdue_fee_fen=sum(i.outstanding_fee_fen for i in od),
+            late_fee_owed_fen=self.late_fees.owed_fen,
+            total_owed_fen=max(0, self.billed_outstanding_fen + self.unbilled_principal_fen
+                               + self.late_fees.owed_fen - self.credit_balance_fen),
+        )

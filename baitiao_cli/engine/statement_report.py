@@ -1,0 +1,216 @@
+"""Statements as report data: the ``bill`` JSON object, the text statement, the summary row.
+
+Pure: an ``Account`` and one of its ``Statement``s in, plain dicts/strings out. Personal
+data leaves only masked (``baitiao_cli.privacy``). Nothing depends on the clock, so the
+same statement always gives the same bytes.
+
+JSON of one statement (SPEC 5 contract keys first, then extras)::
+
+    {"customer_id", "statement_date", "due_date", "total_due",
+     "items": [{"kind", "txn_id", "period", "principal", "fee", "amount",       # contract
+                "periods", "outstanding", "carried", "statement_date", "due_date", "purchase_date"}],
+     "statement_number", "effective_due_date", "deferred_due_date", "name", "phone",
+     "new_principal", "new_fees", "new_amount", "carried_amount", "late_fee_posted", "late_fee_unpaid",
+     "payments", "refunds", "credits_applied", "credit_balance", "activity": [...],
+     "credit_limit", "available_credit",                                       # null when no limit
+     "upcoming": [{"statement_date", "due_date", "txn_id", "period", "periods", "principal", "fee",
+                   "amount"}],
+     "upcoming_totals": [{"statement_date", "amount"}]}
+
+``period`` is an int (1..N) and ``periods`` is N; the text statement shows ``i/N``.
+``amount`` of an item is its billed principal + fee; ``outstanding`` what was unpaid of it
+when the statement was issued (a carried item shows its remaining amount there).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+from unicodedata import east_asian_width
+
+from ..privacy import mask_phone
+from .account import (
+    ACT_CREDIT_APPLIED, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, Account, Statement, StatementLine, fen_str,
+    to_fen,
+)
+
+SUMMARY_HEADERS = (
+    "customer_id", "name", "phone", "statement_date", "due_date", "deferred_due_date", "new_principal",
+    "new_fees", "carried_amount", "late_fee", "payments", "refunds", "credits_applied", "credit_balance",
+    "total_due", "credit_limit", "available_credit", "items",
+)
+
+KIND_LABEL = {"purchase": "purchase", "installment": "installment", "deferral_fee": "deferral fee"}
+ACTIVITY_LABEL = {
+    "payment": "payment", "settlement": "early settlement", "refund": "refund",
+    "credit_applied": "credit balance used", "late_fee_posted": "late fee posted", "deferral": "deferral fee",
+}
+
+
+def _limit_fen(account: Account) -> Optional[int]:
+    lim = account.customer.credit_limit
+    return None if lim is None else to_fen(lim)
+
+
+def _item(ln: StatementLine, carried: bool) -> dict[str, Any]:
+    return {
+        "kind": ln.kind, "txn_id": ln.txn_id, "period": ln.period,
+        "principal": fen_str(ln.principal_fen), "fee": fen_str(ln.fee_fen),
+        "amount": fen_str(ln.principal_fen + ln.fee_fen),
+        "periods": ln.periods, "outstanding": fen_str(ln.outstanding_fen), "carried": carried,
+        "statement_date": ln.statement_date.isoformat(), "due_date": ln.due_date.isoformat(),
+        "purchase_date": ln.purchase_date.isoformat(),
+    }
+
+
+def _totals(st: Statement) -> dict[str, int]:
+    t = {"payments": 0, "refunds": 0, "credits_applied": 0}
+    for a in st.activity:
+        if a.kind in (ACT_PAYMENT, ACT_SETTLEMENT):
+            t["payments"] += a.amount_fen
+        elif a.kind == ACT_REFUND:
+            t["refunds"] += a.amount_fen
+        elif a.kind == ACT_CREDIT_APPLIED:
+            t["credits_applied"] += a.amount_fen
+    return t
+
+
+def upcoming_totals(st: Statement) -> list[tuple[Any, int]]:
+    """(statement date, principal + fee due on it) for the next three statements."""
+    out = []
+    for sd in st.upcoming_dates:
+        out.append((sd, sum(p.principal_fen + p.fee_fen for p in st.upcoming if p.statement_date == sd)))
+    return out
+
+
+def statement_json(account: Account, st: Statement) -> dict[str, Any]:
+    """One statement as the ``bill`` JSON object (SPEC 5 keys first)."""
+    c = account.customer
+    tot = _totals(st)
+    limit = _limit_fen(account)
+    return {
+        "customer_id": c.customer_id,
+        "statement_date": st.statement_date.isoformat(),
+        "due_date": st.due_date.isoformat(),
+        "total_due": fen_str(st.total_due_fen),
+        "items": [_item(ln, False) for ln in st.new_items] + [_item(ln, True) for ln in st.carried_items],
+        "statement_number": st.number,
+        "effective_due_date": st.effective_due_date.isoformat(),
+        "deferred_due_date": st.deferred_due_date.isoformat() if st.deferred_due_date else None,
+        "name": c.name,
+        "phone": mask_phone(c.phone),
+        "new_principal": fen_str(sum(ln.principal_fen for ln in st.new_items)),
+        "new_fees": fen_str(sum(ln.fee_fen for ln in st.new_items)),
+        "new_amount": fen_str(sum(ln.outstanding_fen for ln in st.new_items)),
+        "carried_amount": fen_str(sum(ln.outstanding_fen for ln in st.carried_items)),
+        "late_fee_posted": fen_str(st.late_fee_posted_fen),
+        "late_fee_unpaid": fen_str(st.late_fee_unpaid_fen),
+        "payments": fen_str(tot["payments"]),
+        "refunds": fen_str(tot["refunds"]),
+        "credits_applied": fen_str(tot["credits_applied"]),
+        "credit_balance": fen_str(st.credit_balance_fen),
+        "activity": [{"date": a.date.isoformat(), "kind": a.kind, "ref": a.ref, "amount": fen_str(a.amount_fen),
+                      "detail": a.detail} for a in st.activity],
+        "credit_limit": fen_str(limit) if limit is not None else None,
+        "available_credit": fen_str(st.available_credit_fen(limit)) if limit is not None else None,
+        "upcoming": [{"statement_date": p.statement_date.isoformat(), "due_date": p.due_date.isoformat(),
+                      "txn_id": p.txn_id, "period": p.period, "periods": p.periods,
+                      "principal": fen_str(p.principal_fen), "fee": fen_str(p.fee_fen),
+                      "amount": fen_str(p.principal_fen + p.fee_fen)} for p in st.upcoming],
+        "upcoming_totals": [{"statement_date": sd.isoformat(), "amount": fen_str(a)}
+                            for sd, a in upcoming_totals(st)],
+    }
+
+
+def summary_row(account: Account, st: Statement) -> list[Any]:
+    """One row of ``summary.csv`` / ``bill --format csv`` (columns: ``SUMMARY_HEADERS``)."""
+    c = account.customer
+    tot = _totals(st)
+    limit = _limit_fen(account)
+    return [
+        c.customer_id, c.name, mask_phone(c.phone), st.statement_date.isoformat(), st.due_date.isoformat(),
+        st.deferred_due_date.isoformat() if st.deferred_due_date else "",
+        fen_str(sum(ln.principal_fen for ln in st.new_items)), fen_str(sum(ln.fee_fen for ln in st.new_items)),
+        fen_str(sum(ln.outstanding_fen for ln in st.carried_items)), fen_str(st.late_fee_unpaid_fen),
+        fen_str(tot["payments"]), fen_str(tot["refunds"]), fen_str(tot["credits_applied"]),
+        fen_str(st.credit_balance_fen), fen_str(st.total_due_fen),
+        fen_str(limit) if limit is not None else "",
+        fen_str(st.available_credit_fen(limit)) if limit is not None else "",
+        len(st.new_items) + len(st.carried_items),
+    ]
+
+
+def _cols(rows: list[list[str]], right: set[int]) -> list[str]:
+    """Fixed-width text columns (no dependency on tabulate: the text file must never change)."""
+    if not rows:
+        return []
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        cells = []
+        for i, cell in enumerate(r):
+            pad = " " * (widths[i] - _width(cell))
+            cells.append(pad + cell if i in right else cell + pad)
+        out.append("  " + "  ".join(cells).rstrip())
+    return out
+
+
+def _width(s: str) -> int:
+    """Display width: wide (CJK) characters take two columns."""
+    return sum(2 if east_asian_width(ch) in ("W", "F") else 1 for ch in s)
+
+
+def statement_text(account: Account, st: Statement) -> str:
+    """The human-readable statement (the ``.txt`` file and ``bill --customer`` on a terminal)."""
+    c = account.customer
+    limit = _limit_fen(account)
+    tot = _totals(st)
+    lines = [f"Baitiao statement {st.statement_date.isoformat()} (no. {st.number})", ""]
+    who = c.customer_id + (f"  {c.name}" if c.name else "") + (f"  phone {mask_phone(c.phone)}" if c.phone else "")
+    lines.append(f"Customer:        {who}")
+    lines.append(f"Statement date:  {st.statement_date.isoformat()}")
+    due = f"Due date:        {st.due_date.isoformat()}"
+    if st.deferred_due_date:
+        due += f"  (deferred to {st.deferred_due_date.isoformat()})"
+    lines.append(due)
+    if limit is not None:
+        lines.append(f"Credit limit:    {fen_str(limit)}   available on the statement date: "
+                     f"{fen_str(st.available_credit_fen(limit))}")
+    lines.append("")
+    head = ["kind", "txn", "period", "principal", "fee", "amount", "unpaid", "due"]
+    right = {3, 4, 5, 6}
+
+    def row(ln: StatementLine) -> list[str]:
+        return [KIND_LABEL.get(ln.kind, ln.kind), ln.txn_id, f"{ln.period}/{ln.periods}", fen_str(ln.principal_fen),
+                fen_str(ln.fee_fen), fen_str(ln.principal_fen + ln.fee_fen), fen_str(ln.outstanding_fen),
+                ln.due_date.isoformat()]
+
+    lines.append("New purchases and installments billed on this statement")
+    lines += _cols([head] + [row(ln) for ln in st.new_items], right) if st.new_items else ["  (none)"]
+    lines.append("")
+    lines.append("Unpaid items carried from earlier statements")
+    lines += _cols([head] + [row(ln) for ln in st.carried_items], right) if st.carried_items else ["  (none)"]
+    lines.append("")
+    lines.append(f"Late fee posted on this statement: {fen_str(st.late_fee_posted_fen)}   "
+                 f"late fee unpaid: {fen_str(st.late_fee_unpaid_fen)}")
+    lines.append("")
+    lines.append("Since the previous statement")
+    if st.activity:
+        lines += _cols([[a.date.isoformat(), ACTIVITY_LABEL.get(a.kind, a.kind), a.ref, fen_str(a.amount_fen),
+                         a.detail] for a in st.activity], {3})
+    else:
+        lines.append("  (nothing)")
+    lines.append(f"  payments {fen_str(tot['payments'])} · refunds {fen_str(tot['refunds'])} · "
+                 f"credit balance used {fen_str(tot['credits_applied'])} · credit balance left "
+                 f"{fen_str(st.credit_balance_fen)}")
+    lines.append("")
+    lines.append(f"TOTAL DUE: {fen_str(st.total_due_fen)}   by {st.effective_due_date.isoformat()}")
+    lines.append("")
+    lines.append("Scheduled installments, next three months")
+    if st.upcoming:
+        lines += _cols([["statement", "txn", "period", "principal", "fee", "amount"]]
+                       + [[p.statement_date.isoformat(), p.txn_id, f"{p.period}/{p.periods}", fen_str(p.principal_fen),
+                           fen_str(p.fee_fen), fen_str(p.principal_fen + p.fee_fen)] for p in st.upcoming], {3, 4, 5})
+    else:
+        lines.append("  (none)")
+    lines.append("  per statement: " + " · ".join(f"{sd.isoformat()} {fen_str(a)}" for sd, a in upcoming_totals(st)))
+    return "\n".join(lines) + "\n"
