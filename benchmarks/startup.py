@@ -124,7 +124,7 @@ def main() -> int:
               f"{'' if target is None else target:>7}  {ok:<4} {imports}")
     if os.getloadavg()[0] > (os.cpu_count() or 1) * 0.5:
         print(f"\nnote: load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs: "
-              "other work is running, the figures are inflated")
+              "if other work is running, the figures are inflated")
     return 1 if failed else 0
 
 

@@ -65,19 +65,23 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+def _show_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"baitiao {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="Show the version and exit.", is_eager=True),
+    version: bool = typer.Option(False, "--version", help="Show the version and exit.", is_eager=True,
+                                 callback=_show_version),
 ) -> None:
     """Billing and risk engine for a Baitiao-style buy-now-pay-later credit product.
 
     Exit status: 0 success; 1 bad data or a refused operation; 2 usage error.
     """
-    if version:
-        from .. import __version__
-
-        typer.echo(f"baitiao {__version__}")
-        raise typer.Exit(0)
 
 
 # --- command registration: one line per command module -------------------------------------
@@ -85,12 +89,12 @@ def _root(
 # from . import quote as _quote;  app.command("quote")(_quote.command)
 from . import quote as _quote;  app.command("quote")(_quote.command)  # noqa: E402,E702
 from . import bill as _bill;  app.command("bill")(_bill.command)  # noqa: E402,E702
-from . import validate as _validate;  app.command("validate")(_validate.command)  # noqa: E402,E702
-from . import train as _train;  app.command("train")(_train.command)  # noqa: E402,E702
-from . import score as _score;  app.command("score")(_score.command)  # noqa: E402,E702
-from . import overdue_report as _overdue_report;  app.command("overdue-report")(_overdue_report.command)  # noqa: E402,E702
 from . import repay as _repay;  app.command("repay")(_repay.command)  # noqa: E402,E702
 from . import defer as _defer;  app.command("defer")(_defer.command)  # noqa: E402,E702
+from . import overdue_report as _overdue_report;  app.command("overdue-report")(_overdue_report.command)  # noqa: E402,E702
+from . import score as _score;  app.command("score")(_score.command)  # noqa: E402,E702
+from . import train as _train;  app.command("train")(_train.command)  # noqa: E402,E702
+from . import validate as _validate;  app.command("validate")(_validate.command)  # noqa: E402,E702
 # ---------------------------------------------------------------------------------------------
 
 

@@ -24,18 +24,18 @@ class Format(str, enum.Enum):
 
 
 DataDirOpt = Annotated[Optional[str], typer.Option(
-    "--data-dir", help="Folder with customers/transactions/repayments/deferrals files "
+    "--data-dir", metavar="DIR", help="Folder with customers/transactions/repayments/deferrals files "
                        "(default: data.dir of the config).", show_default=False)]
 ConfigOpt = Annotated[Optional[str], typer.Option(
-    "--config", help="Config file (default: $BAITIAO_CONFIG, else ./config.toml, else built-in).",
+    "--config", metavar="PATH", help="Config file (default: $BAITIAO_CONFIG, else ./config.toml, else built-in).",
     show_default=False)]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Output: table for people, json or csv for scripts.")]
 AsOfOpt = Annotated[Optional[str], typer.Option(
-    "--as-of", help="Business date YYYY-MM-DD (default: today in billing.timezone).",
+    "--as-of", metavar="YYYY-MM-DD", help="Business date YYYY-MM-DD (default: today in billing.timezone).",
     show_default=False)]
 EncodingOpt = Annotated[Optional[str], typer.Option(
-    "--encoding", help="Encoding of CSV inputs (default: detect UTF-8, UTF-8-BOM, GB18030).",
+    "--encoding", metavar="ENC", help="Encoding of CSV inputs (default: detect UTF-8, UTF-8-BOM, GB18030).",
     show_default=False)]
 SkipInvalidOpt = Annotated[bool, typer.Option(
     "--skip-invalid", help="Proceed with the valid records, list what was skipped and exit 1.")]
