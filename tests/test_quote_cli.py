@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import subprocess
 import sys
 import types
@@ -20,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from baitiao_cli.cli.app import app
-from baitiao_cli.engine.model import Customer
+from baitiao_cli.engine.model import Customer, Dataset
 
 QUOTE_KEYS = ["amount", "terms", "fee_rate", "schedule", "total_fee", "total_payable", "apr",
               "effective_annual_rate"]
@@ -332,13 +333,29 @@ def test_missing_config_file_exits_1(isolated):
 
 class _FakeResult:
     def __init__(self, customers):
-        self.dataset = types.SimpleNamespace(customers=tuple(customers))
+        self.dataset = Dataset(customers=tuple(customers), transactions=(), repayments=(), deferrals=())
         self.problems = ()
 
 
+# A model with no feature: every customer gets PD 1/(1+e^8) = 0.000335, score 718 (600 at 50:1,
+# PDO 20: 600 + 28.85 x (8 - ln 50) = 717.9), grade A: every term, fee 0.40%, limit 20000 (no income).
+CONSTANT_MODEL = {"format": "baitiao-pd-model", "format_version": 1, "intercept": -8.0, "unseen_woe": 0.0,
+                  "features": []}
+
+
+def write_model_config(folder: Path, intercept: float = -8.0) -> Path:
+    """./config.toml whose [scoring] model is a constant model (grade A by default)."""
+    (folder / "m.json").write_text(json.dumps({**CONSTANT_MODEL, "intercept": intercept}), encoding="utf-8")
+    cfg = folder / "config.toml"
+    cfg.write_text('[scoring]\nmodel = "m.json"\n', encoding="utf-8")
+    return cfg
+
+
 @pytest.fixture
-def fake_loader(monkeypatch):
-    """Stand-in for baitiao_cli.io.loader with the agreed API, recording its calls."""
+def fake_loader(monkeypatch, isolated):
+    """Stand-in for baitiao_cli.io.loader with the agreed API, recording its calls; the customers
+    have no history and the config's model puts them in grade A (see write_model_config)."""
+    write_model_config(isolated)
     calls = []
     customers = [Customer("C001", date(2025, 1, 1), 15), Customer("C002", date(2025, 1, 1), 28)]
 
@@ -400,13 +417,16 @@ def _write_data(d: Path) -> None:
     (d / "transactions.csv").write_text(
         "txn_id,customer_id,date,amount,type,installments\n"
         "T1,C001,2025-03-01,100.00,purchase,1\n", encoding="utf-8")
+    # billed 2025-03-15, due 03-24, paid on time (a late payment would leave its late fee unpaid,
+    # the account overdue and the credit line frozen: quote --customer would refuse)
     (d / "repayments.csv").write_text(
         "repayment_id,customer_id,date,amount\n"
-        "R1,C001,2025-04-20,100.00\n", encoding="utf-8")
+        "R1,C001,2025-03-20,100.00\n", encoding="utf-8")
 
 
 def test_customer_with_the_real_loader(isolated):
     pytest.importorskip("baitiao_cli.io.loader")
+    write_model_config(isolated)
     _write_data(isolated / "data")
     obj, _ = run_json("--data-dir", str(isolated / "data"), "--amount", "300", "--terms", "3",
                       "--customer", "C001", "--date", "2026-01-10")
@@ -434,6 +454,99 @@ def test_customer_with_bad_data_exits_1_with_the_problem(isolated):
     r = run("--data-dir", str(isolated / "data"), "--amount", "300", "--terms", "3", "--customer", "C001")
     assert r.exit_code == 1 and r.stdout == ""
     assert "customers.csv" in r.stderr and "statement_day" in r.stderr
+
+
+# --- --customer: the customer's grade price, allowed terms and available credit ---------------------
+# The config's model has one feature (tests/test_score_cli.py): ln(PD/(1-PD)) = ln(1/50) + WOE, WOE = 0
+# at DPD 0 (score 600, grade C: terms 1-12, fee 0.60%, limit 8000 capped at 3 x income) and ln 2 at
+# DPD >= 1 (score 580, grade D: terms 1-6, fee 0.75%, limit 3000 capped); DPD >= 1 freezes the line.
+
+DPD_MODEL = {"format": "baitiao-pd-model", "format_version": 1, "intercept": math.log(1 / 50), "unseen_woe": 0.0,
+             "features": [{"name": "current_dpd", "type": "numeric", "coefficient": 1.0, "bins": [
+                 {"lower": None, "upper": 1, "woe": 0.0}, {"lower": 1, "upper": None, "woe": math.log(2)}]}]}
+
+
+@pytest.fixture
+def graded(isolated) -> Path:
+    """C1 (income 1000.00): 1000.00 bought 2025-05-20, billed 06-03, due 06-12, unpaid; C2 (income
+    9000.00): nothing. ./config.toml points scoring.model at DPD_MODEL."""
+    (isolated / "dpd.json").write_text(json.dumps(DPD_MODEL), encoding="utf-8")
+    (isolated / "config.toml").write_text('[scoring]\nmodel = "dpd.json"\n', encoding="utf-8")
+    d = isolated / "data"
+    d.mkdir()
+    (d / "customers.csv").write_text("customer_id,opened_on,statement_day,monthly_income\n"
+                                     "C1,2025-01-01,3,1000.00\nC2,2025-01-01,3,9000.00\n", encoding="utf-8")
+    (d / "transactions.csv").write_text("txn_id,customer_id,date,amount,type,installments\n"
+                                        "T1,C1,2025-05-20,1000.00,purchase,1\n", encoding="utf-8")
+    (d / "repayments.csv").write_text("repayment_id,customer_id,date,amount,kind,channel\n", encoding="utf-8")
+    return d
+
+
+def quote_c(*args: str):
+    return run("--data-dir", "data", *args)
+
+
+def test_customer_gets_the_grade_price(graded):
+    obj, r = run_json("--data-dir", "data", "--amount", "1200", "--terms", "3", "--customer", "C2",
+                      "--date", "2025-06-05")
+    # grade C: 0.60% per period on 1200.00 = 7.20 a period
+    assert obj["fee_rate"] == "0.0060" and [p["fee"] for p in obj["schedule"]] == ["7.20"] * 3
+    assert obj["total_fee"] == "21.60"
+    assert (obj["grade"], obj["score"], obj["fee_rate_source"], obj["grade_fee_rate"]) == ("C", 600, "grade", "0.0060")
+    assert obj["credit_limit"] == "8000.00" and obj["available_credit"] == "8000.00"
+    assert obj["allowed_terms"] == [1, 3, 6, 12] and obj["pd"] == "0.019608"
+    # --fee-rate wins over the grade's
+    obj, _ = run_json("--data-dir", "data", "--amount", "1200", "--terms", "3", "--customer", "C2",
+                      "--date", "2025-06-05", "--fee-rate", "0.005")
+    assert obj["fee_rate"] == "0.0050" and obj["schedule"][0]["fee"] == "6.00" and obj["fee_rate_source"] == "option"
+    # pay in full stays interest-free whatever the grade
+    obj, _ = run_json("--data-dir", "data", "--amount", "1200", "--terms", "1", "--customer", "C2",
+                      "--date", "2025-06-05")
+    assert obj["fee_rate"] == "0.0000" and obj["total_fee"] == "0.00"
+
+
+def test_customer_table_shows_the_offer(graded):
+    r = quote_c("--amount", "1200", "--terms", "3", "--customer", "C2", "--date", "2025-06-05")
+    assert r.exit_code == 0
+    assert ("Customer C2: grade C (score 600) · credit limit 8000.00 · available 8000.00 · terms 1, 3, 6, 12 · "
+            "grade fee rate 0.60% per period") in r.stdout
+
+
+def test_a_term_the_grade_does_not_allow_is_refused(graded):
+    r = quote_c("--amount", "1200", "--terms", "3", "--terms", "24", "--customer", "C2", "--date", "2025-06-05")
+    assert r.exit_code == 1 and r.stdout == ""
+    assert ("customer C2 is grade C (score 600): 24 installment(s) not allowed for this grade; "
+            "allowed terms: 1, 3, 6, 12") in r.stderr
+
+
+def test_an_amount_above_the_available_credit_is_refused(graded):
+    # C1: limit min(8000, 3 x 1000) = 3000.00, 1000.00 unpaid (not yet due on 06-05): 2000.00 available
+    obj, _ = run_json("--data-dir", "data", "--amount", "2000", "--terms", "3", "--customer", "C1",
+                      "--date", "2025-06-05")
+    assert obj["available_credit"] == "2000.00" and obj["credit_limit"] == "3000.00"
+    r = quote_c("--amount", "2000.01", "--terms", "3", "--customer", "C1", "--date", "2025-06-05")
+    assert r.exit_code == 1 and r.stdout == ""
+    assert ("amount 2000.01 is above the available credit of C1: 2000.00 (credit limit 3000.00, "
+            "unpaid principal 1000.00)") in r.stderr
+
+
+def test_a_frozen_line_and_a_grade_without_terms_are_refused(graded, isolated):
+    # on 2025-06-20 C1 is 8 days past due (due 06-12): grade D, line frozen, 12 months not allowed
+    r = quote_c("--amount", "100", "--terms", "12", "--customer", "C1", "--date", "2025-06-20")
+    assert r.exit_code == 1
+    assert "customer C1 is grade D (score 580): 12 installment(s) not allowed" in r.stderr
+    assert "the credit line of C1 is frozen (8 days past due): available credit 0.00" in r.stderr
+    # a model that gives PD 1/2 (score 487): grade E, no terms at all
+    (isolated / "dpd.json").write_text(json.dumps({**DPD_MODEL, "intercept": 0.0, "features": []}), encoding="utf-8")
+    r = quote_c("--amount", "100", "--terms", "1", "--customer", "C2", "--date", "2025-06-05")
+    assert r.exit_code == 1 and "customer C2 is grade E (score 487): no new credit" in r.stderr
+
+
+def test_customer_with_a_model_of_other_columns_exits_1(graded, isolated):
+    other = {**DPD_MODEL, "features": [{**DPD_MODEL["features"][0], "name": "age"}]}
+    (isolated / "dpd.json").write_text(json.dumps(other), encoding="utf-8")
+    r = quote_c("--amount", "100", "--terms", "3", "--customer", "C2", "--date", "2025-06-05")
+    assert r.exit_code == 1 and "not customer features (age)" in r.stderr
 
 
 # --- table and CSV -----------------------------------------------------------------------------

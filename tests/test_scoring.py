@@ -66,8 +66,8 @@ def test_points_of_log_odds():
 
 # --- grades -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("score,grade", [(820, "A"), (700, "A"), (699, "B"), (650, "B"), (649, "C"),
-                                         (600, "C"), (599, "D"), (550, "D"), (549, "E"), (0, "E"), (-30, "E")])
+@pytest.mark.parametrize("score,grade", [(820, "A"), (620, "A"), (619, "B"), (605, "B"), (604, "C"),
+                                         (590, "C"), (589, "D"), (540, "D"), (539, "E"), (0, "E"), (-30, "E")])
 def test_grade_cut_offs(score, grade):
     assert grade_for(score, DEFAULT_GRADES).grade == grade
 
@@ -128,15 +128,15 @@ def test_other_limit_step():
 # --- pricing: the offer of a score ------------------------------------------------------------------
 
 def test_offer_b_with_income():
-    # 655 -> B: base 12000, 3 x 3000 = 9000 -> 9000.00; all terms; 0.5% per period
-    o = offer_for(655, Scoring(), monthly_income=D("3000"))
+    # 610 -> B (605..619): base 12000, 3 x 3000 = 9000 -> 9000.00; all terms; 0.5% per period
+    o = offer_for(610, Scoring(), monthly_income=D("3000"))
     assert (o.grade, o.credit_limit, o.allowed_terms, o.fee_rate, o.manual_limit) == \
         ("B", D("9000.00"), (1, 3, 6, 12, 24), D("0.005"), False)
 
 
 def test_offer_per_grade_price_and_terms():
     assert (offer_for(720, Scoring()).fee_rate, offer_for(720, Scoring()).allowed_terms) == (D("0.004"), (1, 3, 6, 12, 24))
-    c = offer_for(610, Scoring())
+    c = offer_for(595, Scoring())
     assert (c.grade, c.fee_rate, c.allowed_terms, c.credit_limit) == ("C", D("0.006"), (1, 3, 6, 12), D("8000.00"))
     d = offer_for(560, Scoring())
     assert (d.grade, d.fee_rate, d.allowed_terms) == ("D", D("0.0075"), (1, 3, 6))

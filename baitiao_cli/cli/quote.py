@@ -1,13 +1,21 @@
 """``baitiao quote``: installment schedule(s), totals and the annualized rate (SPEC 4.2, 4.3, 5).
 
+With ``--customer ID`` the quote is the customer's: their statement day, and their offer on
+the purchase date (``--date``) as ``baitiao score`` computes it (history replayed to that date,
+features, model, grade): the grade's per-period fee rate (unless ``--fee-rate`` is given), the
+grade's allowed terms (another term is refused) and the available credit (credit limit less
+unpaid principal; 0 while the credit line is frozen): a larger amount is refused.
+
 Exit status: 0 quoted (an APR above ``pricing.apr_cap`` is only a warning unless
-``pricing.enforce_cap`` is true); 1 a term that is not offered, an APR above an enforced
-cap, an unknown customer or invalid data/config; 2 a malformed option value (amount, date,
-fee rate, customer id) or a missing option.
+``pricing.enforce_cap`` is true); 1 a term that is not offered (by the config or, with
+``--customer``, by the customer's grade), an amount above the customer's available credit, an
+APR above an enforced cap, an unknown customer or invalid data/config; 2 a malformed option
+value (amount, date, fee rate, customer id) or a missing option.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -54,7 +62,8 @@ def exact_percent(rate: Decimal) -> str:
     return (str(p2) if p2 == p else format(p.normalize(), "f")) + "%"
 
 
-def quote_json(qt: Quote, customer_id: Optional[str] = None) -> dict[str, Any]:
+def quote_json(qt: Quote, customer_id: Optional[str] = None,
+               customer_offer: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """The SPEC 5 quote object (contract keys first, in contract order), then the extras."""
     obj: dict[str, Any] = {
         "amount": money_str(qt.amount),
@@ -79,6 +88,8 @@ def quote_json(qt: Quote, customer_id: Optional[str] = None) -> dict[str, Any]:
     }
     if customer_id is not None:
         obj["customer_id"] = customer_id
+    if customer_offer is not None:
+        obj.update(customer_offer)
     return obj
 
 
@@ -163,7 +174,7 @@ def _dedupe(terms: list[int]) -> list[int]:
 
 
 def _customer(lc, customer_id: str, encoding: Optional[str]):
-    """The customer's record from the data directory (the loader validates every file)."""
+    """The customer's record and the dataset (the loader validates every file)."""
     try:
         from ..io.loader import load_dataset   # deferred: only --customer needs the data files
     except ModuleNotFoundError as e:
@@ -176,8 +187,57 @@ def _customer(lc, customer_id: str, encoding: Optional[str]):
         warn(str(problem))
     for c in result.dataset.customers:
         if c.customer_id == customer_id:
-            return c
+            return c, result.dataset
     raise RefusedError(f"unknown customer {customer_id!r}: not in the customers file of {lc.data_dir}")
+
+
+def _customer_offer(lc, customer, dataset, when: date):
+    """The customer's score and offer on ``when`` (as `baitiao score` computes it)."""
+    from ..io.config import build_scoring
+    from .score import load_customer_model, resolve_model_path, score_customer
+
+    scoring = build_scoring(lc.raw.get("scoring", {}), lc.config.installments.terms)
+    model, _path = load_customer_model(resolve_model_path(None, scoring.model, lc.path))
+    return score_customer(dataset, lc.config, scoring, model, customer, when)
+
+
+def _check_customer_offer(sc, customer_id: str, amount: Decimal, wanted: list[int]) -> None:
+    """Refuse terms the grade does not allow and an amount above the available credit (one message)."""
+    o = sc.offer
+    refused = []
+    if not o.allowed_terms:
+        refused.append(f"customer {customer_id} is grade {o.grade} (score {sc.score}): no new credit "
+                       "(the grade allows no terms)")
+    else:
+        bad = [t for t in wanted if t not in o.allowed_terms]
+        if bad:
+            refused.append(f"customer {customer_id} is grade {o.grade} (score {sc.score}): "
+                           f"{', '.join(str(t) for t in bad)} installment(s) not allowed for this grade; "
+                           f"allowed terms: {', '.join(str(t) for t in o.allowed_terms)}")
+    if amount > sc.available_credit:
+        if sc.frozen:
+            refused.append(f"the credit line of {customer_id} is frozen ({sc.dpd} days past due): "
+                           f"available credit {money_str(sc.available_credit)}")
+        else:
+            refused.append(f"amount {money_str(amount)} is above the available credit of {customer_id}: "
+                           f"{money_str(sc.available_credit)} (credit limit {money_str(o.credit_limit)}, "
+                           f"unpaid principal {money_str(sc.unpaid_principal)})")
+    if refused:
+        raise RefusedError("; ".join(refused))
+
+
+def _offer_json(sc, rate_given: bool) -> dict[str, Any]:
+    o = sc.offer
+    return {"grade": o.grade, "score": sc.score, "pd": sc.pd, "credit_limit": money_str(o.credit_limit),
+            "available_credit": money_str(sc.available_credit), "allowed_terms": list(o.allowed_terms),
+            "grade_fee_rate": exact_rate_str(o.fee_rate), "fee_rate_source": "option" if rate_given else "grade"}
+
+
+def _offer_line(sc, customer_id: str) -> str:
+    o = sc.offer
+    return (f"Customer {customer_id}: grade {o.grade} (score {sc.score}) · credit limit {money_str(o.credit_limit)} · "
+            f"available {money_str(sc.available_credit)} · terms {', '.join(str(t) for t in o.allowed_terms)} · "
+            f"grade fee rate {exact_percent(o.fee_rate)} per period")
 
 
 # --- the command ---------------------------------------------------------------------------------
@@ -189,12 +249,14 @@ def command(
         "--terms", metavar="N", help="Number of monthly installments; repeat to compare offers side by side "
                         "(--terms 3 --terms 12).", show_default=False)],
     customer: Annotated[Optional[str], typer.Option(
-        "--customer", metavar="ID", help="Quote for this customer: uses their statement day.", show_default=False)] = None,
+        "--customer", metavar="ID", help="Quote for this customer: their statement day, and their grade's fee rate, "
+                                         "allowed terms and available credit on --date.", show_default=False)] = None,
     purchase_date: Annotated[Optional[str], typer.Option(
         "--date", metavar="DATE", help="Purchase date YYYY-MM-DD (default: today in billing.timezone).",
         show_default=False)] = None,
     fee_rate: Annotated[Optional[str], typer.Option(
-        "--fee-rate", metavar="RATE", help="Per-period flat fee rate, e.g. 0.005 (default: pricing.fee_rates for the term).",
+        "--fee-rate", metavar="RATE", help="Per-period flat fee rate, e.g. 0.005 (default: pricing.fee_rates for the term; "
+                                           "with --customer, the grade's rate).",
         show_default=False)] = None,
     data_dir: DataDirOpt = None,
     config: ConfigOpt = None,
@@ -224,10 +286,17 @@ def command(
         raise RefusedError("; ".join(refused))
 
     statement_day = None
+    sc = None
+    rate_given = rate is not None
     if customer is not None:
-        statement_day = _customer(lc, customer, encoding).statement_day
+        cust, dataset = _customer(lc, customer, encoding)
+        statement_day = cust.statement_day
+        sc = _customer_offer(lc, cust, dataset, when)
+        _check_customer_offer(sc, customer, amt, wanted)
+        if rate is None:
+            rate = sc.offer.fee_rate
 
-    if rate is not None and 1 in wanted:
+    if rate_given and 1 in wanted:
         warn("--fee-rate does not apply to 1 installment: pay-in-full is interest-free")
     quotes = [build_quote(amt, t, when, cfg, fee_rate=rate, statement_day=statement_day) for t in wanted]
 
@@ -240,12 +309,19 @@ def command(
         warn(f"{qt.terms} installments: APR {percent(qt.apr)} is above the {percent(qt.apr_cap)} cap "
              "(pricing.apr_cap)")
 
+    extra = _offer_json(sc, rate_given) if sc is not None else None
     if len(quotes) == 1:
         qt = quotes[0]
-        emit(fmt.value, json_obj=quote_json(qt, customer), tables=[_schedule_table(qt, lead=True)])
+        table = _schedule_table(qt, lead=True)
+        if sc is not None:
+            table = replace(table, lead=(*table.lead, _offer_line(sc, customer)))
+        emit(fmt.value, json_obj=quote_json(qt, customer, extra), tables=[table])
         return
     csv_table = Table(headers=("terms",) + SCHEDULE_HEADERS,
                       rows=[[qt.terms] + r for qt in quotes for r in _schedule_rows(qt)])
-    emit(fmt.value, json_obj={"quotes": [quote_json(qt, customer) for qt in quotes]},
-         tables=[_comparison_table(quotes)] + [_schedule_table(qt, lead=False) for qt in quotes],
+    comparison = _comparison_table(quotes)
+    if sc is not None:
+        comparison = replace(comparison, lead=(*comparison.lead, _offer_line(sc, customer)))
+    emit(fmt.value, json_obj={"quotes": [quote_json(qt, customer, extra) for qt in quotes]},
+         tables=[comparison] + [_schedule_table(qt, lead=False) for qt in quotes],
          csv_table=csv_table)

@@ -1,8 +1,17 @@
-"""``baitiao train``: fit the PD model on a labelled table and write a model file (SPEC 4.8).
+"""``baitiao train``: fit the PD model and write a model file (SPEC 4.8).
 
-Exit status: 0 trained and written; 1 bad input (unreadable table, missing or non-binary
-target, no feature column, too few bad or good rows) or an unwritable output; 2 a malformed
-option value.
+Two sources of training rows:
+
+- ``--features F --target COL --out M``: a labelled table (CSV/JSON/JSONL);
+- ``--from-history --observation-date D [--data-dir DIR] [--out M]``: the customers of the data
+  directory. Each customer opened on or before D and not already more than 90 days past due
+  on D gets the customer features of D (``engine/features.py``) and the label "reached 90+
+  DPD (more than 90 days past due) on some bill in (D, D + 12 months]". When the data end
+  before D + 12 months, the window stops at the latest event date, with a warning.
+
+Exit status: 0 trained and written; 1 bad input (unreadable table or data files, missing or
+non-binary target, no feature column, too few bad or good rows, no history after D) or an
+unwritable output; 2 a malformed option value or options that do not go together.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ..errors import DataError, Problem, UsageError
+from ..errors import DataError, Problem, RefusedError, UsageError
 from ..render import Table, emit, warn
 from .common import AsOfOpt, ConfigOpt, DataDirOpt, EncodingOpt, Format, FormatOpt, date_option, setup, today_in
 
@@ -54,13 +63,26 @@ def _check_options(test_share: float, l2: float, max_bins: int, min_bin_share: f
 
 
 def command(
-    features: Annotated[str, typer.Option(
+    features: Annotated[Optional[str], typer.Option(
         "--features", help="Labelled table: CSV, JSON array or JSON Lines, one row per applicant.",
-        show_default=False)],
-    target: Annotated[str, typer.Option(
+        show_default=False)] = None,
+    target: Annotated[Optional[str], typer.Option(
         "--target", help="The label column: two values, 1/0, bad/good, yes/no or true/false "
-                         "(else say which is bad with --bad-value).", show_default=False)],
-    out: Annotated[str, typer.Option("--out", help="Model file to write (JSON).", show_default=False)],
+                         "(else say which is bad with --bad-value).", show_default=False)] = None,
+    out: Annotated[Optional[str], typer.Option(
+        "--out", help="Model file to write (JSON). With --from-history the default is "
+                      "pd_model_<observation date>.json in the current folder.", show_default=False)] = None,
+    from_history: Annotated[bool, typer.Option(
+        "--from-history", help="Train on the customers of the data directory: their features on "
+                               "--observation-date, labelled by 90+ DPD in the 12 months after it.")] = False,
+    observation_date: Annotated[Optional[str], typer.Option(
+        "--observation-date", help="With --from-history: the date the features are taken on (YYYY-MM-DD).",
+        show_default=False)] = None,
+    save_table: Annotated[Optional[str], typer.Option(
+        "--save-table", help="With --from-history: also write the labelled feature table (CSV) here; "
+                             "`train --features` on it with --target default_90dpd_12m "
+                             "--id-column customer_id --exclude worst_dpd_after gives the same model.",
+        show_default=False)] = None,
     id_column: Annotated[Optional[str], typer.Option(
         "--id-column", help="Row id column, not a feature (default: 'id' when the table has one).",
         show_default=False)] = None,
@@ -86,12 +108,36 @@ def command(
     fmt: FormatOpt = Format.table,
     encoding: EncodingOpt = None,
 ) -> None:
-    """Fit the PD model (WOE binning + L2 logistic regression) on a labelled table.
+    """Fit the PD model (WOE binning + L2 logistic regression) on a labelled table or on the history.
 
     Reports AUC, KS and Gini on held-out rows and each feature's information value, and writes
     a self-describing model file for `baitiao score --model`. The training date recorded is
-    --as-of (default: today in billing.timezone). Same table and options: same file, byte for byte.
+    --as-of (default: today in billing.timezone). Same input and options: same file, byte for byte.
+    With --from-history --observation-date D: the customers' features on D, labelled by whether
+    they went more than 90 days past due in the 12 months after D (see docs/scoring.md).
     """
+    if from_history:
+        if features is not None or target is not None or id_column is not None or bad_value is not None \
+                or categorical:
+            given = [n for n, v in (("--features", features), ("--target", target), ("--id-column", id_column),
+                                    ("--bad-value", bad_value), ("--categorical", categorical)) if v]
+            raise UsageError(f"{', '.join(given)}: not with --from-history (the history gives the features "
+                             "and the label)")
+        _check_options(test_share, l2, max_bins, min_bin_share, min_iv)
+        if observation_date is None:
+            raise UsageError("--from-history needs --observation-date D (the date the features are taken on)")
+        _train_from_history(observation_date, out, save_table, exclude, as_of, data_dir, config, fmt, encoding,
+                            test_share=test_share, seed=seed, l2=l2, max_bins=max_bins,
+                            min_bin_share=min_bin_share, min_iv=min_iv)
+        return
+    if observation_date is not None or save_table is not None:
+        raise UsageError("--observation-date and --save-table go with --from-history")
+    missing = [n for n, v in (("--features", features), ("--target", target), ("--out", out)) if v is None]
+    if missing:
+        raise UsageError(f"missing option {', '.join(missing)}: train on a labelled table "
+                         "(--features F --target COL --out M) or on the history (--from-history "
+                         "--observation-date D)")
+    assert features is not None and target is not None and out is not None
     from ..engine.train.fit import FeatureInput, TrainSettings, train
     from ..io.config import build_scoring
     from ..io.modelfile import write_model
@@ -157,7 +203,8 @@ def command(
     _render(fmt.value, out, result, bad)
 
 
-def _render(fmt: str, out: str, result: Any, bad: str) -> None:
+def _render(fmt: str, out: str, result: Any, bad: str, history: Optional[dict] = None,
+            history_lines: tuple[str, ...] = ()) -> None:
     meta = result.model.meta
     rows = result.rows
     features = sorted(result.features, key=lambda f: (-f.iv, f.name))
@@ -171,10 +218,13 @@ def _render(fmt: str, out: str, result: Any, bad: str) -> None:
         "features": [{"name": f.name, "type": f.kind, "iv": stat_str(f.iv), "bins": f.bins,
                       "coefficient": stat_str(f.coefficient, 6), "status": f.status} for f in features],
     }
+    if history is not None:
+        obj["history"] = history
     used = sum(1 for f in features if f.coefficient is not None)
     t = result.metrics["test"]
     lead = (f"Model written to {out}: {used} of {len(features)} features used · "
-            f"held-out AUC {stat_str(t['auc'])} · KS {stat_str(t['ks'])} · Gini {stat_str(t['gini'])}",)
+            f"held-out AUC {stat_str(t['auc'])} · KS {stat_str(t['ks'])} · Gini {stat_str(t['gini'])}",
+            *history_lines)
     metrics_table = Table(
         headers=("rows", "count", "AUC", "KS", "Gini"),
         rows=[[split, rows[split], *(stat_str(m[k]) for k in ("auc", "ks", "gini"))]
@@ -188,3 +238,151 @@ def _render(fmt: str, out: str, result: Any, bad: str) -> None:
                f.status] for f in features],
         title="Features by information value", align_right=frozenset({"IV", "bins", "coefficient"}))
     emit(fmt, json_obj=obj, tables=(metrics_table, feature_table), csv_table=feature_table)
+
+
+# --- --from-history ----------------------------------------------------------------------------------
+
+HISTORY_TARGET = "default_90dpd_12m"
+FEATURE_SET = "baitiao-customer-features/1"
+SMALL_SAMPLE = 200          # fewer customers than this (or fewer than 20 bad): warn that the model is rough
+_LABEL = ("1 = reached 90+ DPD (more than 90 days past due) on some bill in (observation_date, "
+          "window_end]; customers opened after the observation date or already 90+ DPD on it are left out")
+
+
+def history_command_line(observation: str, trained_on: str, options: dict) -> str:
+    """The `baitiao train --from-history` command that makes the model (options that differ from
+    the defaults only; the data directory is not part of it: see ``source``)."""
+    parts = ["baitiao train --from-history", f"--observation-date {observation}", f"--as-of {trained_on}"]
+    defaults = {"test_share": 0.3, "seed": 42, "l2": 1.0, "max_bins": 8, "min_bin_share": 0.05, "min_iv": 0.02}
+    for k, d in defaults.items():
+        v = options.get(k, d)
+        if v != d:
+            parts.append(f"--{k.replace('_', '-')} {v}")
+    for name in options.get("exclude") or ():
+        parts.append(f"--exclude {name}")
+    return " ".join(parts)
+
+
+def train_from_history(dataset: Any, cfg: Any, scoring: Any, observation: Any, *, trained_on: Any,
+                       source: str, settings: Any, exclude: tuple[str, ...] = (),
+                       on_warning: Any = warn) -> tuple[Any, Any, dict]:
+    """Build the labelled sample of ``dataset`` on ``observation`` and fit the model.
+
+    Returns ``(train_result, sample, history)`` where ``history`` is the block recorded in the
+    model file. Raises RefusedError when there is nothing to learn from.
+    """
+    from ..engine.features import (
+        FEATURE_NAMES, MEANINGS, WINDOW_MONTHS, add_months, data_end, feature_columns, history_sample,
+    )
+    from ..engine.train.fit import FeatureInput, train
+    from ..engine.train.binning import NUMERIC
+
+    last = data_end(dataset)
+    if last is None or last <= observation:
+        raise RefusedError(f"nothing happened after the observation date {observation.isoformat()} "
+                           f"(the data end on {last.isoformat() if last else 'no date: no event at all'}): "
+                           "no outcome to learn from; pick an earlier --observation-date")
+    full_end = add_months(observation, WINDOW_MONTHS)
+    window_end = min(full_end, last)
+    if window_end < full_end:
+        on_warning(f"the data end on {last.isoformat()}, before {full_end.isoformat()} (12 months after the "
+                   f"observation date): the label covers only the {(window_end - observation).days} days up to "
+                   f"{window_end.isoformat()}, so it undercounts defaults")
+    sample = history_sample(dataset, cfg, scoring, observation, window_end)
+    n, bads = len(sample.rows), sample.bads
+    if bads < 2 or n - bads < 2:
+        raise RefusedError(
+            f"the history gives {bads} customer(s) who went 90+ days past due between {observation.isoformat()} "
+            f"and {window_end.isoformat()} and {n - bads} who did not ({sample.opened_after} opened later and "
+            f"{sample.in_default} already in default were left out): at least 2 of each are needed; "
+            "pick another --observation-date or use more data")
+    if n < SMALL_SAMPLE or bads < 20:
+        on_warning(f"only {n} customers ({bads} who defaulted): the model is rough and its held-out "
+                   "metrics are noisy; features may be left out for lack of evidence")
+    cols = feature_columns(sample.rows)
+    inputs = [FeatureInput(name, NUMERIC, cols[name]) for name in FEATURE_NAMES if name not in exclude]
+    labels = [r.bad for r in sample.rows]
+    result = train(inputs, labels, settings, target=HISTORY_TARGET, bad_value="1", trained_on=trained_on.isoformat(),
+                   source=source, id_column="customer_id", scaling=scoring.scaling)
+    history = {
+        "observation_date": observation.isoformat(),
+        "window_end": window_end.isoformat(),
+        "window_complete": window_end == full_end,
+        "data_end": last.isoformat(),
+        "label": _LABEL,
+        "customers": {"used": n, "bad": bads, "opened_after_observation": sample.opened_after,
+                      "in_default_on_observation": sample.in_default},
+    }
+    meta = result.model.meta
+    meta["feature_set"] = FEATURE_SET
+    meta["feature_meanings"] = {k: MEANINGS[k] for k in FEATURE_NAMES if k not in exclude}
+    meta["history"] = history
+    return result, sample, history
+
+
+def history_table_csv(sample: Any) -> str:
+    """The labelled feature table: customer_id, the features, worst_dpd_after, the label."""
+    from ..engine.features import FEATURE_NAMES, feature_text
+    from ..render import csv_text
+
+    headers = ("customer_id", *FEATURE_NAMES, "worst_dpd_after", HISTORY_TARGET)
+    rows = []
+    for r in sample.rows:
+        f = r.features.as_dict()
+        rows.append([r.customer_id, *("" if f[k] is None else feature_text(f[k]) for k in FEATURE_NAMES),
+                     r.worst_dpd_after, r.bad])
+    return csv_text(headers, rows)
+
+
+def _train_from_history(observation_date: str, out: Optional[str], save_table: Optional[str],
+                        exclude: Optional[list[str]], as_of: Optional[str], data_dir: Optional[str],
+                        config: Optional[str], fmt: Format, encoding: Optional[str], **opts: Any) -> None:
+    from ..engine.features import FEATURE_NAMES
+    from ..engine.train.fit import TrainSettings
+    from ..io.config import build_scoring
+    from ..io.loader import load_dataset
+    from ..io.modelfile import write_model
+
+    observation = date_option(observation_date, "--observation-date")
+    assert observation is not None
+    excluded = tuple(column_name_plain(e) for e in exclude or ())
+    unknown = [e for e in excluded if e not in FEATURE_NAMES]
+    if unknown:
+        raise UsageError(f"--exclude: {', '.join(unknown)} is not a customer feature; the features are "
+                         + ", ".join(FEATURE_NAMES))
+    if len(excluded) >= len(FEATURE_NAMES):
+        raise UsageError("--exclude: every feature is excluded; nothing left to train on")
+    out = out or f"pd_model_{observation.isoformat()}.json"
+    if save_table is not None and Path(save_table).is_dir():
+        raise UsageError(f"--save-table: {save_table} is a folder; give a file name")
+    lc = setup(config, data_dir)
+    scoring = build_scoring(lc.raw.get("scoring", {}), lc.config.installments.terms)
+    trained_on = date_option(as_of, "--as-of") or today_in(lc.config.billing.timezone)
+    result_load = load_dataset(lc.data_dir, lc.config, encoding=encoding)
+    for p in result_load.problems:
+        warn(str(p))
+    settings = TrainSettings(**opts)
+    result, sample, history = train_from_history(
+        result_load.dataset, lc.config, scoring, observation, trained_on=trained_on,
+        source=Path(lc.data_dir).resolve().name, settings=settings, exclude=excluded)
+    result.model.meta["command"] = history_command_line(observation.isoformat(), trained_on.isoformat(),
+                                                        {**opts, "exclude": excluded})
+    if save_table is not None:
+        from ..io.atomic import write_atomic
+
+        try:
+            write_atomic(Path(save_table), history_table_csv(sample))
+        except OSError as e:
+            raise RefusedError(f"--save-table: cannot write {save_table}: {e.strerror or e}") from None
+    write_model(out, result.model)
+    if not result.model.features:
+        warn("no feature is predictive enough to keep: the model gives every customer the training default rate")
+    c = history["customers"]
+    lines = (f"Customers on {history['observation_date']}: {c['used']} used, {c['bad']} went 90+ days past due "
+             f"by {history['window_end']} ({c['opened_after_observation']} opened later and "
+             f"{c['in_default_on_observation']} already in default left out)",)
+    _render(fmt.value, out, result, "1", history, lines)
+
+
+def column_name_plain(name: str) -> str:
+    return name.strip().lower()

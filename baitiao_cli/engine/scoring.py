@@ -94,10 +94,10 @@ class GradePolicy:
 
 
 DEFAULT_GRADES: tuple[GradePolicy, ...] = (
-    GradePolicy("A", 700, Decimal("20000"), (1, 3, 6, 12, 24), Decimal("0.004")),
-    GradePolicy("B", 650, Decimal("12000"), (1, 3, 6, 12, 24), Decimal("0.005")),
-    GradePolicy("C", 600, Decimal("8000"), (1, 3, 6, 12), Decimal("0.006")),
-    GradePolicy("D", 550, Decimal("3000"), (1, 3, 6), Decimal("0.0075")),
+    GradePolicy("A", 620, Decimal("20000"), (1, 3, 6, 12, 24), Decimal("0.004")),
+    GradePolicy("B", 605, Decimal("12000"), (1, 3, 6, 12, 24), Decimal("0.005")),
+    GradePolicy("C", 590, Decimal("8000"), (1, 3, 6, 12), Decimal("0.006")),
+    GradePolicy("D", 540, Decimal("3000"), (1, 3, 6), Decimal("0.0075")),
     GradePolicy("E", 0, Decimal("0"), (), Decimal("0")),
 )
 
