@@ -20,11 +20,12 @@ from ..engine.config import Config
 from ..engine.model import Dataset
 from ..errors import DataError, Problem, UsageError
 from .readers import RawFile, lookup_encoding, open_file
-from .validate import READERS, CustomerIndex, Part, check_customer_refs, check_transactions
+from .validate import MISSING, READERS, CustomerIndex, Part, check_refunds, read_customers
 
 DATASETS = ("customers", "transactions", "repayments", "deferrals")
 REQUIRED = ("customers", "transactions")
 EXTENSIONS = (("csv", "csv"), ("json", "json"), ("jsonl", "jsonl"))
+FREEZE_FROM = 100_000      # records: from here on the loaded data is frozen out of the cyclic GC
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,12 @@ def find_data_file(data_dir: Path, name: str) -> Optional[Path]:
     return path
 
 
-def _missing_message(data_dir: Path, name: str, required: bool) -> str:
-    others = sorted(p.name for p in data_dir.glob(f"{name}.*")) if data_dir.is_dir() else []
+def _missing_message(data_dir: Path, name: str) -> str:
+    others = sorted(p.name for p in data_dir.glob(f"{name}.*"))
     msg = f"missing required file: expected {name}.csv, {name}.json or {name}.jsonl"
     if others:
         msg += f" (found {', '.join(others)}: export it as CSV UTF-8, JSON or JSON Lines)"
-    return msg if required else msg.replace("missing required file", "no file")
+    return msg
 
 
 def _fmt(path: Path) -> str:
@@ -85,20 +86,32 @@ def load_dataset(data_dir: Path, cfg: Config, *, encoding: Optional[str] = None,
                  skip_invalid: bool = False) -> LoadResult:
     """Read and validate every input file of ``data_dir``.
 
-    ``encoding`` overrides the detection for CSV files (JSON is always UTF-8, BOM or not,
-    with the same GB18030 fallback). Raises UsageError for an unknown encoding name and
-    DataError for any error-severity problem unless ``skip_invalid``.
+    Encodings: a file whose bytes are valid UTF-8 (with or without BOM) is read as UTF-8;
+    any other CSV file is read as ``encoding`` when given, else as GB18030 (which covers
+    GBK and GB2312). JSON and JSON Lines take the same detection without ``encoding``.
+    Raises UsageError for an unknown encoding name, and DataError listing every problem
+    when there is any error unless ``skip_invalid``: then the result holds the valid
+    records and the caller exits 1 after doing its work.
+
+    The records keep their file order; ``seq`` is the position among the file's records
+    (blank lines are not records); ``Customer.statement_day`` is resolved from the config
+    when the row leaves it empty; ``Txn.fee_rate`` stays None when empty.
     """
     if encoding is not None and lookup_encoding(encoding) is None:
         raise UsageError(f"--encoding: unknown encoding {encoding!r} (try utf-8, gb18030 or gbk)")
     # Millions of small objects and no reference cycles: the cyclic GC would only rescan
-    # them again and again (it doubled the load time at a million rows). Restored on exit.
+    # them again and again (it doubled the load time at a million rows), so it is off while
+    # loading; the loaded records, which live as long as the run, are then moved out of its
+    # sight (gc.freeze) so that the first collection afterwards does not walk them all.
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    result = None
     try:
         result = _load(Path(data_dir), cfg, encoding)
     finally:
         if gc_was_enabled:
+            if result is not None and sum(result.counts.values()) >= FREEZE_FROM:
+                gc.freeze()
             gc.enable()
     if not skip_invalid and any(p.severity == "error" for p in result.problems):
         raise DataError(list(result.problems))
@@ -111,41 +124,47 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str]) -> LoadResult:
     labels: dict = {}
     parts: dict = {}
     order: dict = {}
+    for name in DATASETS:
+        labels[name] = str(data_dir / f"{name}.*")
     if not data_dir.is_dir():
         problems.append(Problem(str(data_dir), 0, "", "data directory not found (--data-dir or data.dir "
                                                       "in the config)"))
+    customers = CustomerIndex(None, labels["customers"])
+    if data_dir.is_dir():
         for name in DATASETS:
-            labels[name] = str(data_dir / f"{name}.*")
-    else:
-        for name in DATASETS:
-            labels[name] = str(data_dir / f"{name}.*")
             try:
                 path = find_data_file(data_dir, name)
             except DataError as e:
                 problems.extend(e.problems)
                 labels[name] = e.problems[0].file
-                continue
-            if path is None:
-                if name in REQUIRED:
-                    problems.append(Problem(labels[name], 0, "", _missing_message(data_dir, name, True)))
-                continue
-            files[name] = path
-            labels[name] = label = str(path)
-            raw = open_file(path, label, _fmt(path), problems, encoding)
-            parts[name] = _read_part(name, raw, cfg, problems)
+                path = None
+            else:
+                if path is None and name in REQUIRED:
+                    problems.append(Problem(labels[name], 0, "", _missing_message(data_dir, name)))
+            if path is not None:
+                files[name] = path
+                labels[name] = str(path)
+                raw = open_file(path, labels[name], _fmt(path), problems, encoding)
+                parts[name] = _read_part(name, raw, cfg, problems, customers)
+            if name == "customers":      # the other files are checked against these as they are read
+                customers = CustomerIndex(parts.get("customers"), labels["customers"])
     for k, name in enumerate(DATASETS):
         order[labels[name]] = k
 
-    customers_part = parts.get("customers")
-    customers = CustomerIndex(customers_part, labels["customers"])
-    accepted: dict = {"customers": customers_part.records if customers.ok else []}
-    part = parts.get("transactions")
-    if part is not None and part.usable:
-        accepted["transactions"] = check_transactions(part, customers, labels["transactions"], problems)
-    for name, what in (("repayments", "repayment"), ("deferrals", "deferral request")):
+    accepted: dict = {"customers": parts["customers"].records if customers.ok else []}
+    for name in DATASETS[1:]:
         part = parts.get(name)
-        if part is not None and part.usable:
-            accepted[name] = check_customer_refs(part, customers, labels[name], problems, what)
+        if part is None or not part.usable:
+            continue
+        if not customers.ok:
+            if part.records:
+                problems.append(Problem(labels[name], 0, "customer_id",
+                                        f"not checked against customers: {customers.label} could not "
+                                        f"be loaded; {len(part.records)} record(s) skipped"))
+        elif name == "transactions":
+            accepted[name] = check_refunds(part, labels[name], problems)
+        else:
+            accepted[name] = part.records
 
     counts = {name: (parts[name].read if name in parts else 0) for name in DATASETS}
     skipped = {name: counts[name] - len(accepted.get(name, ())) for name in DATASETS}
@@ -158,7 +177,7 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str]) -> LoadResult:
                       skipped=skipped, labels=labels)
 
 
-def _read_part(name: str, raw: RawFile, cfg: Config, problems: list) -> Part:
+def _read_part(name: str, raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex) -> Part:
     label = raw.label
     if raw.unreadable and not raw.columns:
         return Part(usable=False)
@@ -168,7 +187,16 @@ def _read_part(name: str, raw: RawFile, cfg: Config, problems: list) -> Part:
             return Part(usable=False)
         problems.append(Problem(label, 0, "", "empty file (no header): read as no records", "warning"))
         return Part()
-    part = READERS[name](raw, cfg, problems)
+    mark = len(problems)
+    if name == "customers":
+        part = read_customers(raw, cfg, problems)
+    else:
+        part = READERS[name](raw, cfg, problems, customers)
+    if part.missing_columns:
+        # the missing column was reported once for the file: not again on every row
+        gone = set(part.missing_columns)
+        problems[mark:] = [p for p in problems[mark:]
+                           if not (p.field in gone and p.message == MISSING and p.file == label)]
     if raw.unreadable:
         part.usable = False
     return part

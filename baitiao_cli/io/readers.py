@@ -1,11 +1,14 @@
 """Reading raw rows out of CSV, JSON and JSON Lines files, with encoding detection.
 
 A reader turns the bytes of one file into a :class:`RawFile`: the column names (CSV header,
-or the union of the JSON keys in first-seen order, normalised to lower case) and an iterator
-of ``(line, row, ok)`` where ``row`` is a list of strings aligned with the columns and
-``ok`` is False when the reader already reported a problem that rejects the record (a JSON
-value of the wrong type, a duplicate key). Whole-file and syntax faults are appended to the
-problem list as they are met; nothing here raises for bad bytes.
+or the union of the JSON keys in first-seen order; normalised: stripped, lower case), the
+data ``rows`` (lists of strings aligned with the columns) and ``pos``, whose ``line_num``
+tells after each row the last physical line consumed so far, as ``csv.reader`` does. Rows
+the reader already refused (a stray quote, a JSON value of the wrong type, a duplicate key)
+have their line in ``rejected``. A plain CSV file (no quote anywhere, an ASCII-compatible
+encoding) also exposes its remaining lines as ``stream`` for the column-wise fast path.
+Whole-file and syntax faults are appended to the problem list as they are met; nothing here
+raises for bad bytes.
 
 Line numbers are physical lines: the line where the record starts (CSV, with quoted
 multi-line fields counted through ``csv.reader.line_num``; JSONL; and for a JSON array the
@@ -25,7 +28,6 @@ from typing import Iterator, Optional
 
 from ..errors import Problem
 
-Row = list
 Record = tuple  # (line: int, row: list[str], ok: bool)
 
 TORN = "incomplete last line (torn write?)"
@@ -76,14 +78,35 @@ class RawFile:
     fmt: str                                 # csv | json | jsonl
     columns: list = field(default_factory=list)   # normalised column names
     header_line: int = 1
-    rows: Iterator = field(default_factory=lambda: iter(()))   # the data rows, list[str] aligned with columns
-    pos: object = None                       # .line_num: last physical line consumed so far
-    rejected: set = field(default_factory=set)   # start lines of rows the reader already refused
     ends_with_newline: bool = True
     empty: bool = False                      # 0 bytes / only whitespace: no header at all
     unreadable: bool = False                 # a whole-file fault: nothing in it can be used
     has_header: bool = True
     column_lines: dict = field(default_factory=dict)   # JSON: column -> line of first use
+    stream: Optional[Iterator] = None        # plain CSV only: the lines after the header
+    reader: Optional[Iterator] = None        # plain CSV only: csv.reader over ``stream``
+    items: Optional[Iterator] = None         # otherwise: (line, row, ok) of each record
+    _rows: Optional["Rows"] = None
+
+    # The row protocol (io.validate's row loops, io.table): iterating ``rows`` gives the rows;
+    # ``pos.line_num`` + 1 before a row is its line; ``rejected`` holds the lines of rows the
+    # reader has already reported. Use either this or ``items``/``stream``, not both.
+    @property
+    def rows(self):
+        return self.reader if self.reader is not None else self._as_rows()
+
+    @property
+    def pos(self):
+        return self.rows
+
+    @property
+    def rejected(self) -> set:
+        return set() if self.reader is not None else self._as_rows().rejected
+
+    def _as_rows(self) -> "Rows":
+        if self._rows is None:
+            self._rows = Rows(self.items if self.items is not None else (), self.header_line)
+        return self._rows
 
 
 def norm_column(name: str) -> str:
@@ -95,49 +118,47 @@ def _line_of_offset(data: bytes, offset: int) -> int:
 
 
 def decode(data: bytes, label: str, problems: list, encoding: Optional[str]) -> Optional[tuple[str, str]]:
-    """Pick the text encoding: ``encoding`` if given, else UTF-8 (BOM or not), else GB18030.
+    """The text of a file: UTF-8 (with or without BOM) when the bytes are valid UTF-8, else
+    ``encoding`` when given, else GB18030 (a superset of GBK and GB2312: what Excel writes on a
+    Chinese Windows).
 
-    Returns ``(text, encoding)`` or None after appending a Problem when the bytes cannot be
-    decoded. A leading BOM is dropped from the text.
+    A file that decodes as UTF-8 is read as UTF-8 even with ``encoding`` (so one --encoding
+    serves a folder that mixes Excel exports with the tool's own UTF-8 journals; text in
+    another encoding is practically never valid UTF-8). Returns ``(text, codec)``, or None
+    after appending a Problem when the bytes cannot be decoded. A leading BOM is dropped.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not encoding:
+    if data.startswith(_UTF8_BOM):
+        body, enc = data[3:], "utf-8-sig"
+    else:
+        body, enc = data, "utf-8"
+    if body.isascii():
+        return body.decode("ascii"), enc
+    try:
+        return body.decode("utf-8"), enc
+    except UnicodeDecodeError as e:
+        first_bad = e.start + len(data) - len(body)
+    if enc == "utf-8-sig":
+        pass                               # a UTF-8 BOM but broken UTF-8 after it: no guessing
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")) and not encoding:
         problems.append(Problem(label, 0, "", "the file is UTF-16 (Excel 'Unicode text'); "
                                               "save it as 'CSV UTF-8' or pass --encoding utf-16"))
         return None
-    if encoding and data.startswith(_UTF8_BOM) and not codecs.lookup(encoding).name.startswith("utf-8"):
-        problems.append(Problem(label, 0, "", f"the file starts with a UTF-8 byte-order mark: read as "
-                                              f"UTF-8, not as {encoding}", "warning"))
-        encoding = None
-    if encoding:
+    else:
+        fallback = encoding or "gb18030"
         try:
-            text = data.decode(encoding)
+            text = data.decode(fallback)
         except UnicodeDecodeError as e:
             bad = data[e.start:e.start + 4]
             problems.append(Problem(label, _line_of_offset(data, e.start), "",
-                                    f"cannot be read as {encoding}: bad byte(s) {bad.hex(' ')} "
-                                    f"(check --encoding)"))
+                                    f"not valid UTF-8 nor {fallback} (bad byte(s) {bad.hex(' ')}); "
+                                    + ("check --encoding" if encoding else
+                                       "save the file as UTF-8 or pass --encoding")))
             return None
-        return (text[1:] if text.startswith("\ufeff") else text), encoding
-    if data.startswith(_UTF8_BOM):
-        data = data[3:]
-        enc = "utf-8-sig"
-    else:
-        enc = "utf-8"
-    if data.isascii():
-        return data.decode("ascii"), enc
-    try:
-        return data.decode("utf-8"), enc
-    except UnicodeDecodeError as e:
-        first_bad = e.start
-    if enc == "utf-8":                        # no BOM: an Excel export in GBK/GB18030?
-        try:
-            return data.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError:
-            pass
+        return (text[1:] if text.startswith("\ufeff") else text), fallback
     bad = data[first_bad:first_bad + 4]
     problems.append(Problem(label, _line_of_offset(data, first_bad), "",
-                            f"not valid UTF-8 (bad byte(s) {bad.hex(' ')}) and not GB18030 either; "
-                            f"save the file as UTF-8 or pass --encoding"))
+                            f"starts with a UTF-8 byte-order mark but is not valid UTF-8 "
+                            f"(bad byte(s) {bad.hex(' ')})"))
     return None
 
 
@@ -213,7 +234,8 @@ def _read_csv(raw: RawFile, data: Optional[bytes], text: str, enc: str, problems
             return
         raw.columns = [norm_column(c) for c in header]
         raw.header_line = header_line
-        raw.rows = raw.pos = rdr              # the hot path: csv.reader itself, no wrapper
+        raw.reader = rdr                      # the hot path: csv.reader itself, no wrapper
+        raw.stream = stream                   # ... or its lines, a chunk at a time (io.fastpath)
     else:
         rdr = csv.reader(iter(lines), strict=True)
         header, header_line = _csv_header(rdr, label, problems)
@@ -225,9 +247,7 @@ def _read_csv(raw: RawFile, data: Optional[bytes], text: str, enc: str, problems
         raw.header_line = header_line
         if _CSV_RECORD.match(lines[header_line - 1]) is None:
             problems.append(Problem(label, header_line, "", _quote_message(lines[header_line - 1])))
-        raw.rows = raw.pos = _Rows(_csv_records_checked(lines, header_line, label, problems,
-                                                        raw.ends_with_newline), header_line)
-        raw.rejected = raw.rows.rejected
+        raw.items = _csv_records_checked(lines, header_line, label, problems, raw.ends_with_newline)
 
 
 def _csv_header(rdr, label: str, problems: list):
@@ -269,13 +289,40 @@ def _short(text: str) -> str:
     return repr(s if len(s) <= 60 else s[:57] + "...")
 
 
-class _Rows:
+def rows_of_lines(lines: list, line0: int, rows: Optional[list], label: str, problems: list) -> "Rows":
+    """The rows of a chunk of plain CSV lines (one record per line; the first is ``line0``)
+    for the row loop; ``rows`` when csv.reader already parsed them, else parsed line by line
+    with each unreadable line reported."""
+    if rows is not None:
+        items = ((line0 + k, r, True) for k, r in enumerate(rows))
+    else:
+        items = _parse_lines(lines, line0, label, problems)
+    return Rows(items, line0 - 1)
+
+
+def _parse_lines(lines: list, line0: int, label: str, problems: list) -> Iterator[Record]:
+    rdr = csv.reader(lines, strict=True)
+    while True:
+        try:
+            row = next(rdr)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            line = line0 + rdr.line_num - 1
+            problems.append(Problem(label, line, "", csv_error_message(e)))
+            yield line, [], False
+            continue
+        yield line0 + rdr.line_num - 1, row, True
+
+
+class Rows:
     """Rows from ``(line, row, ok)`` items, shaped like ``csv.reader`` for the row loops:
     iterating gives rows; ``line_num`` is then the line before the next row's first line
     (so ``previous line_num + 1`` is the current row's line, as with csv.reader);
     ``rejected`` holds the lines of rows whose ``ok`` was False."""
 
     def __init__(self, items, before_first: int = 0):
+        # line_num before the first row: the line before it (JSON: before its object)
         self._it = iter(items)
         self._next = next(self._it, None)
         self.line_num = self._next[0] - 1 if self._next is not None else before_first
@@ -373,6 +420,9 @@ class _Columns:
 
     def row(self, obj: dict, line: int) -> tuple:
         ok = True
+        if not obj:
+            self.problems.append(Problem(self.label, line, "", "empty object {}: no fields"))
+            return {}, False
         if isinstance(obj, _Dup):
             for k in obj.dups:
                 self.problems.append(Problem(self.label, line, norm_column(k),
@@ -388,7 +438,9 @@ class _Columns:
                 continue
             if v is None:
                 v = ""
-            elif not isinstance(v, str):        # str or the text of a number
+            elif type(v) is _Num:
+                v = str(v)                      # the literal text of the number, as plain str
+            elif not isinstance(v, str):
                 self.problems.append(Problem(self.label, line, name,
                                              f"expected text or a number, got {_json_type(v)}"))
                 ok = False
@@ -409,8 +461,8 @@ def _finish_json(raw: RawFile, cols: _Columns, items: list) -> None:
     def gen():
         for line, vals, ok in items:
             yield line, [vals.get(n, "") for n in names], ok
-    raw.rows = raw.pos = _Rows(gen())
-    raw.rejected = raw.rows.rejected
+    raw.items = gen()
+    raw.header_line = 0
 
 
 def _json_error(raw: RawFile, text: str, e: json.JSONDecodeError, problems: list, what: str) -> None:

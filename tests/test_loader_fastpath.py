@@ -1,0 +1,122 @@
+"""The column-wise fast path (io.fastpath) must change nothing but the speed.
+
+Plain CSV transactions and repayments are checked a chunk of lines at a time, column by
+column; a chunk that is not clean goes to the row loop. Whatever the rows, loading with the
+fast path must give exactly the records and problems of the row loop alone.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from baitiao_cli.engine.config import Config
+from baitiao_cli.io import validate
+from baitiao_cli.io.loader import load_dataset
+
+from loader_fixtures import BASE, write_dir
+
+CFG = Config()
+
+
+def _load_both(d: Path, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setattr(validate, "CHUNK", 3)          # several chunks, some clean, some not
+        fast = load_dataset(d, CFG, skip_invalid=True)
+    with monkeypatch.context() as m:
+        m.setattr(validate, "bulk_transactions", lambda *a: False)
+        m.setattr(validate, "bulk_repayments", lambda *a: False)
+        slow = load_dataset(d, CFG, skip_invalid=True)
+    return fast, slow
+
+
+def _same(fast, slow):
+    assert fast.dataset == slow.dataset
+    assert [str(p) + p.severity for p in fast.problems] == [str(p) + p.severity for p in slow.problems]
+    assert fast.counts == slow.counts and fast.skipped == slow.skipped
+    # the same objects' shapes too: Decimal exponents, shared ids equal
+    for a, b in zip(fast.dataset.transactions, slow.dataset.transactions):
+        assert str(a.amount) == str(b.amount) and a.seq == b.seq
+    for a, b in zip(fast.dataset.repayments, slow.dataset.repayments):
+        assert str(a.amount) == str(b.amount) and a.seq == b.seq
+
+
+CID = st.sampled_from(["C1", "C2", "C2", "C9", "C 1", ""])
+DATE = st.sampled_from(["2025-01-10", "2025-03-01", "2025-02-30", "2024-12-31", "2025-2-1", ""])
+AMOUNT = st.sampled_from(["1.00", "99.9", "1000", "0", "0.00", "-1", "1e3", "12.345", "5", " 5.00"])
+TXN_ROW = st.tuples(
+    st.sampled_from(["X1", "X2", "X3", "X4", "T1", "a-b", "A B", " X5", ""]), CID, DATE, AMOUNT,
+    st.sampled_from(["", "purchase", "refund", "Refund", "x"]),
+    st.sampled_from(["", "1", "3", "12", "5", " 3"]),
+    st.sampled_from(["", "", "0.005", "1e-3", "x"]),
+    st.sampled_from(["", "", "", "T1", "T2", "X1", "T9", " T1"]),
+    st.sampled_from(["", "shop", " shop ", "京东"]), st.sampled_from(["", "online"]))
+REP_ROW = st.tuples(
+    st.sampled_from(["Q1", "Q2", "Q3", "R1", "R-7", "", " Q4"]), CID, DATE, AMOUNT,
+    st.sampled_from(["", "normal", "settle", "SETTLE", "early"]), st.sampled_from(["", "app", " app"]))
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(txns=st.lists(TXN_ROW, max_size=14), reps=st.lists(REP_ROW, max_size=14),
+       blank=st.booleans(), fmt=st.sampled_from(["csv", "quoted csv", "jsonl", "json"]))
+def test_fast_path_equals_row_loop(monkeypatch, txns, reps, blank, fmt):
+    """Plain CSV goes by lines; quoted CSV, JSON and JSONL go by records: same results."""
+    root = Path(tempfile.mkdtemp(prefix="bt-fast-"))
+    try:
+        files = {}
+        for name, rows in (("transactions", txns), ("repayments", reps)):
+            base = BASE[f"{name}.csv"]
+            header = base.split("\n", 1)[0].split(",")
+            all_rows = [line.split(",") for line in base.strip("\n").split("\n")[1:]] + [list(r) for r in rows]
+            if fmt in ("csv", "quoted csv"):
+                q = (lambda v: '"' + v.replace('"', '""') + '"') if fmt == "quoted csv" else (lambda v: v)
+                text = ",".join(header) + "\n" + "".join(",".join(q(v) for v in r) + "\n" for r in all_rows)
+                files[f"{name}.csv"] = text + ("\n" if blank else "")
+            else:
+                objs = [dict(zip(header, r)) for r in all_rows]
+                files[f"{name}.csv"] = None
+                if fmt == "jsonl":
+                    files[f"{name}.jsonl"] = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objs)
+                else:
+                    files[f"{name}.json"] = json.dumps(objs, ensure_ascii=False, indent=1)
+        d = write_dir(root, files)
+        _same(*_load_both(d, monkeypatch))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("columns", [
+    "txn_id,customer_id,date,amount",                                   # optional columns absent
+    "amount,date,customer_id,txn_id,category,merchant,ref_txn_id,fee_rate,installments,type,note",
+])
+def test_fast_path_any_column_order(tmp_path, monkeypatch, columns):
+    cols = columns.split(",")
+    values = {"txn_id": "X{i}", "customer_id": "C1", "date": "2025-02-0{d}", "amount": "1{i}.5",
+              "type": "purchase", "installments": "3", "fee_rate": "0.004", "ref_txn_id": "",
+              "merchant": "m{i}", "category": "c", "note": "n"}
+    rows = [",".join(values[c].format(i=i, d=1 + i % 9) for c in cols) for i in range(20)]
+    d = write_dir(tmp_path, {"transactions.csv": columns + "\n" + "\n".join(rows) + "\n"})
+    fast, slow = _load_both(d, monkeypatch)
+    _same(fast, slow)
+    assert len(fast.dataset.transactions) == 20
+
+
+@pytest.mark.parametrize("files", [
+    {},                                                                       # plain CSV
+    {"repayments.csv": BASE["repayments.csv"].replace(",app\n", ',"app, web"\n')},  # quoted CSV
+    {"repayments.csv": None, "repayments.jsonl": '{"repayment_id": "R1", "customer_id": "C1", '
+                                                 '"date": "2025-02-12", "amount": 106.0}\n'},
+])
+def test_fast_path_is_used(tmp_path, monkeypatch, files):
+    calls = []
+    real = validate.bulk_repayments
+    monkeypatch.setattr(validate, "bulk_repayments", lambda *a: calls.append(real(*a)) or calls[-1])
+    r = load_dataset(write_dir(tmp_path, files), CFG)
+    assert calls == [True]
+    assert str(r.dataset.repayments[0].amount) == "106.00"
