@@ -266,3 +266,13 @@ def test_values_are_applied():
     assert cfg.pricing.fee_rates == ((6, D("0.0075")),)
     assert (cfg.pricing.apr_cap, cfg.pricing.enforce_cap) == (D("0.36"), True)
     assert (cfg.deferral.max_days, cfg.deferral.fee_rate) == (10, D("0.02"))
+
+
+@pytest.mark.parametrize("key", ["lgd", "pd_stage1", "pd_stage2"])
+def test_ecl_shares_must_be_between_0_and_1(key):
+    from baitiao_cli.errors import ConfigError
+    from baitiao_cli.io.config import build_config, parse_config_text
+
+    with pytest.raises(ConfigError, match=f"ecl.{key}: must be between 0 and 1"):
+        build_config(parse_config_text(f'[ecl]\n{key} = "1.5"\n'))
+    assert build_config(parse_config_text(f'[ecl]\n{key} = "1"\n'))

@@ -75,6 +75,14 @@ def find_config(explicit: Optional[str]) -> Optional[Path]:
 
 
 
+def _share(value: Any, key: str) -> Decimal:
+    """A probability or loss share: a rate between 0 and 1."""
+    r = _rate(value, key)
+    if r > 1:
+        raise ConfigError(f"{key}: must be between 0 and 1, got {value!r}")
+    return r
+
+
 def _rate(value: Any, key: str) -> Decimal:
     if isinstance(value, bool):
         raise ConfigError(f"{key}: expected a rate (string or number), got a boolean")
@@ -270,9 +278,9 @@ def build_config(raw: dict) -> Config:
                       freeze_from_day=_int(od.get("freeze_from_day", d.overdue.freeze_from_day),
                                            "overdue.freeze_from_day", 1))
     e = raw.get("ecl", {})
-    ecl = Ecl(lgd=_rate(e.get("lgd", d.ecl.lgd), "ecl.lgd"),
-              pd_stage1=_rate(e.get("pd_stage1", d.ecl.pd_stage1), "ecl.pd_stage1"),
-              pd_stage2=_rate(e.get("pd_stage2", d.ecl.pd_stage2), "ecl.pd_stage2"))
+    ecl = Ecl(lgd=_share(e.get("lgd", d.ecl.lgd), "ecl.lgd"),
+              pd_stage1=_share(e.get("pd_stage1", d.ecl.pd_stage1), "ecl.pd_stage1"),
+              pd_stage2=_share(e.get("pd_stage2", d.ecl.pd_stage2), "ecl.pd_stage2"))
     if "scoring" in raw:
         build_scoring(raw["scoring"], terms)   # validated now; commands that score build it again
     return Config(data_dir=_str(data.get("dir", d.data_dir), "data.dir"), billing=billing,
