@@ -88,35 +88,50 @@ def json_text(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
 
 
+# C0 controls but tab and newline, DEL and the C1 controls (0x9b is a CSI on some terminals):
+# text from the data (a name, a merchant, a folder) never reaches a terminal as an escape sequence.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(value: Any) -> str:
+    """``value`` as table text: control characters shown as ``\\xNN``, never sent raw."""
+    s = "" if value is None else str(value)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s) if _CONTROL.search(s) else s
+
+
 def _plain_table(t: Table) -> str:
     from tabulate import tabulate
 
     colalign = tuple("right" if h in t.align_right else "left" for h in t.headers)
-    body = tabulate([list(r) for r in t.rows], headers=list(t.headers), tablefmt="simple",
-                    colalign=colalign if t.rows else None, disable_numparse=True)
-    out = "".join(line + "\n" for line in t.lead)
-    out += (t.title + "\n" if t.title else "") + body + "\n"
+    body = tabulate([[printable(c) for c in r] for r in t.rows], headers=[printable(h) for h in t.headers],
+                    tablefmt="simple", colalign=colalign if t.rows else None, disable_numparse=True)
+    out = "".join(printable(line) + "\n" for line in t.lead)
+    out += (printable(t.title) + "\n" if t.title else "") + body + "\n"
     if t.footer:
-        out += t.footer + "\n"
+        out += printable(t.footer) + "\n"
     return out
 
 
 def _rich_tables(tables: Sequence[Table], stream: TextIO) -> None:
     from rich.console import Console
     from rich.table import Table as RichTable
+    from rich.text import Text
 
+    # Every piece of text goes in as rich Text, never as a markup string: a customer named
+    # "[/b]" would crash the render (MarkupError), and "[link=...]" would turn into a link.
     console = Console(file=stream)
     for t in tables:
         for line in t.lead:
-            console.print(line, style="bold", highlight=False, markup=False)
-        rt = RichTable(title=t.title or None, title_justify="left", header_style="bold")
+            console.print(Text(printable(line)), style="bold", highlight=False)
+        rt = RichTable(title=Text(printable(t.title)) if t.title else None, title_justify="left",
+                       header_style="bold")
         for h in t.headers:
-            rt.add_column(h, justify="right" if h in t.align_right else "left")
+            rt.add_column(Text(printable(h)), justify="right" if h in t.align_right else "left")
         for r in t.rows:
-            rt.add_row(*["" if c is None else str(c) for c in r])
+            rt.add_row(*[Text(printable(c)) for c in r])
         console.print(rt)
         if t.footer:
-            console.print(t.footer, highlight=False)
+            console.print(Text(printable(t.footer)), highlight=False)
 
 
 def emit(fmt: str, *, json_obj: Any, tables: Sequence[Table] = (), csv_table: Optional[Table] = None,

@@ -182,8 +182,10 @@ def test_skip_invalid_writes_the_valid_accounts_lists_the_skipped_and_exits_1(da
     r = bill(data, "--as-of", "2026-03-03", "--out", str(out), "--skip-invalid", "--format", "json")
     assert r.exit_code == 1
     assert "transactions.csv:6" in r.stderr and "skipped" in r.stderr
-    assert [s["customer_id"] for s in json.loads(r.stdout)["statements"]] == ["C1", "C2"]
-    assert "2026-03-03/C1.json" in files_under(out)
+    # C1's own transaction is invalid: C1 is skipped whole (never billed from part of its records)
+    assert "account C1 skipped" in r.stderr
+    assert [s["customer_id"] for s in json.loads(r.stdout)["statements"]] == ["C2"]
+    assert "2026-03-03/C2.json" in files_under(out) and "2026-03-03/C1.json" not in files_under(out)
 
 
 def test_a_failing_write_leaves_no_partial_or_temporary_file(data, tmp_path, monkeypatch):

@@ -39,8 +39,12 @@ def test_torn_last_repayment_is_reported_with_its_line(tmp_path, tail):
 
 def test_torn_last_repayment_is_never_applied_even_with_skip_invalid(tmp_path):
     _book(tmp_path, HEAD + b"R1,C1,2026-02-10,10.00,normal,ap")
-    res = load_dataset(tmp_path, Config(), skip_invalid=True)
+    res = load_dataset(tmp_path, Config(), skip_invalid=True, whole_accounts=False)
     assert [r.repayment_id for r in res.dataset.repayments] == ["R0"]
+    # and the commands never report C1 from part of its journal: the whole account is skipped
+    res = load_dataset(tmp_path, Config(), skip_invalid=True)
+    assert res.dataset.customers == () and res.dataset.repayments == ()
+    assert any("account C1 skipped" in str(p) for p in res.problems)
 
 
 def test_torn_deferral_and_validate_exit_code(tmp_path):

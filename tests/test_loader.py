@@ -176,10 +176,15 @@ def test_quoted_fields_and_multiline_do_not_shift_lines(tmp_path):
             + 'T5,C1,2025-01-20,10.00,,,,,"Shop, ""Best""\nsecond line",online\n'
             + "T6,C1,2025-01-21,-1,,,,,x,y\n")
     d = write_dir(tmp_path, {"transactions.csv": text})
-    r = load(d, skip_invalid=True)
+    r = load(d, skip_invalid=True, whole_accounts=False)
     t5 = r.dataset.transactions[-1]
     assert t5.merchant == 'Shop, "Best"\nsecond line'
     assert [(p.line, p.field) for p in r.errors] == [(8, "amount")]
+    # the commands' view: C1's own record is invalid, so its whole account is skipped — found
+    # by re-reading line 8 after the multi-line record (line numbers must not shift there either)
+    w = load(d, skip_invalid=True)
+    assert [c.customer_id for c in w.dataset.customers] == ["C2"]
+    assert {t.customer_id for t in w.dataset.transactions} <= {"C2"}
 
 
 def test_blank_lines_and_empty_excel_rows_are_ignored(tmp_path):
@@ -256,7 +261,7 @@ def test_skip_invalid_returns_valid_records_and_problems(tmp_path):
         load(d)
     assert [str(p) for p in e.value.problems] == [
         f"{d / 'transactions.csv'}:6: amount: amount must be greater than zero: '0'"]
-    r = load(d, skip_invalid=True)
+    r = load(d, skip_invalid=True, whole_accounts=False)
     assert [t.txn_id for t in r.dataset.transactions] == ["T1", "T2", "T3", "T4"]
     assert r.counts["transactions"] == 5 and r.skipped["transactions"] == 1
     assert len(r.errors) == 1 and r.warnings == ()
@@ -280,7 +285,7 @@ def test_skip_invalid_cascades_from_a_rejected_customer(tmp_path):
 def test_skip_invalid_cascades_from_a_rejected_purchase(tmp_path):
     d = write_dir(tmp_path, {"transactions.csv": TRANSACTIONS.replace("1000.00,purchase,3",
                                                                       "1000.00,purchase,4")})
-    r = load(d, skip_invalid=True)
+    r = load(d, skip_invalid=True, whole_accounts=False)
     assert [t.txn_id for t in r.dataset.transactions] == ["T3", "T4"]
     assert [(p.line, p.field) for p in r.errors] == [(2, "installments"), (3, "ref_txn_id")]
     assert "refunds purchase 'T1', which was rejected (line 2)" in r.errors[1].message
@@ -291,7 +296,7 @@ def test_problems_in_file_then_line_order(tmp_path):
         "deferrals.csv": DEFERRALS + "D2,C1,2025-02-03,2025-02-04,0\n",
         "repayments.csv": REPAYMENTS + "R3,C1,2025-02-12,0,,\nR4,C1,2025-02-12,abc,,\n",
         "customers.csv": CUSTOMERS + "C3,x,,,,,,\n"})
-    r = load(d, skip_invalid=True)
+    r = load(d, skip_invalid=True, whole_accounts=False)
     assert [(Path(p.file).stem, p.line) for p in r.problems] == [
         ("customers", 4), ("repayments", 4), ("repayments", 5), ("deferrals", 3)]
 

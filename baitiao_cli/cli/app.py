@@ -6,7 +6,9 @@ Exit status (contract, SPEC 5): 0 success; 1 bad data or a refused operation; 2 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from typing import Optional
 
 import typer
 from typer.core import TyperGroup
@@ -26,7 +28,8 @@ def report_error(exc: BaitiaoError) -> None:
         for p in exc.problems[:MAX_PROBLEMS_SHOWN]:
             sys.stderr.write(f"{p.severity}: {p}\n")
         if len(exc.problems) > MAX_PROBLEMS_SHOWN:
-            sys.stderr.write(f"... and {len(exc.problems) - MAX_PROBLEMS_SHOWN} more problem(s)\n")
+            sys.stderr.write(f"... and {len(exc.problems) - MAX_PROBLEMS_SHOWN} more problem(s): "
+                             "'baitiao validate' lists every one\n")
         sys.stderr.write(f"error: {len(errors)} problem(s) in the input; nothing was computed or written\n")
     else:
         sys.stderr.write(f"error: {exc}\n")
@@ -98,6 +101,63 @@ from . import validate as _validate;  app.command("validate")(_validate.command)
 # ---------------------------------------------------------------------------------------------
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds the stack so that ``finally``/``except BaseException`` blocks run
+    (a half-written ``--out`` temporary file is removed, the journal lock is released)."""
+
+
+_MAIN_PID: Optional[int] = None
+_AT_FORK = False
+
+
+def _on_sigterm(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+    if os.getpid() != _MAIN_PID:
+        # a forked worker (``--jobs``): die exactly as the default action would
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    raise Terminated()
+
+
+def _reset_sigterm_in_child() -> None:
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except (ValueError, OSError):  # pragma: no cover - not the main thread of the child
+        pass
+
+
+def _install_sigterm() -> bool:
+    """SIGTERM (what ``timeout``, systemd and cron supervisors send) becomes an exception in this
+    process only, so nothing is left half-done; forked workers keep the default action."""
+    global _MAIN_PID, _AT_FORK
+    if not hasattr(signal, "SIGTERM"):  # pragma: no cover
+        return False
+    try:
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return False          # someone (an embedding program) has its own handler: keep it
+        _MAIN_PID = os.getpid()
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # not the main thread: leave the default
+        return False
+    if not _AT_FORK and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_reset_sigterm_in_child)
+        _AT_FORK = True
+    return True
+
+
 def main() -> None:
     """Console-script entry point."""
-    app()
+    installed = _install_sigterm()
+    try:
+        app()
+    except Terminated:
+        sys.stderr.write("error: terminated (SIGTERM) before the end: files already written are complete, "
+                         "the one being written was discarded, nothing was appended half-way\n")
+        sys.stderr.flush()
+        # die by the signal, as the default action would have: the parent sees "killed by SIGTERM"
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise SystemExit(128 + signal.SIGTERM) from None  # pragma: no cover - the kill did not end us
+    finally:
+        if installed and os.getpid() == _MAIN_PID:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -16,6 +16,7 @@ unwritable output; 2 a malformed option value or options that do not go together
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -52,14 +53,14 @@ def iv_strength(iv: float) -> str:
 def _check_options(test_share: float, l2: float, max_bins: int, min_bin_share: float, min_iv: float) -> None:
     if not 0 < test_share < 1:
         raise UsageError(f"--test-share: must be between 0 and 1 (0.3 = 30% held out), got {test_share}")
-    if l2 < 0:
-        raise UsageError(f"--l2: must be 0 or more, got {l2}")
+    if not 0 <= l2 < math.inf:            # also refuses nan and inf (json cannot even record them)
+        raise UsageError(f"--l2: must be a finite number, 0 or more, got {l2}")
     if max_bins < 2:
         raise UsageError(f"--max-bins: must be at least 2, got {max_bins}")
     if not 0 <= min_bin_share < 0.5:
         raise UsageError(f"--min-bin-share: must be at least 0 and below 0.5, got {min_bin_share}")
-    if min_iv < 0:
-        raise UsageError(f"--min-iv: must be 0 or more, got {min_iv}")
+    if not 0 <= min_iv < math.inf:
+        raise UsageError(f"--min-iv: must be a finite number, 0 or more, got {min_iv}")
 
 
 def command(

@@ -51,7 +51,8 @@ def command(
     Exit status: 0 no errors (warnings allowed); 1 errors found; 2 usage error.
     """
     lc = setup(config, data_dir)
-    result = load_dataset(lc.data_dir, lc.config, encoding=encoding, skip_invalid=True)
+    result = load_dataset(lc.data_dir, lc.config, encoding=encoding, skip_invalid=True,
+                          whole_accounts=False)
     err = sys.stderr
     for p in result.problems:
         err.write(f"{p.severity}: {p}\n")

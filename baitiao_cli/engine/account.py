@@ -560,3 +560,21 @@ class Account:
             total_owed_fen=max(0, self.billed_outstanding_fen + self.unbilled_principal_fen
                                + self.late_fees.owed_fen - self.credit_balance_fen),
         )
+
+
+class AccountStatus(NamedTuple):
+    """What ``ledger.overdue_status`` gives: the customer, ``Account.overdue`` and ``Account.warnings``."""
+
+    customer: Customer
+    overdue: OverdueStatus
+    warnings: tuple[str, ...] = ()
+
+
+class StatementStatus(NamedTuple):
+    """What ``ledger.latest_statement`` gives: the customer, ``Account.latest_statement()`` and
+    ``Account.warnings``. Has ``customer`` like an ``Account``, which is all ``statement_report``
+    reads of the account."""
+
+    customer: Customer
+    statement: Optional[Statement]
+    warnings: tuple[str, ...] = ()

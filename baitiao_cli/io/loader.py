@@ -83,7 +83,7 @@ def _fmt(path: Path) -> str:
 
 
 def load_dataset(data_dir: Path, cfg: Config, *, encoding: Optional[str] = None,
-                 skip_invalid: bool = False) -> LoadResult:
+                 skip_invalid: bool = False, whole_accounts: bool = True) -> LoadResult:
     """Read and validate every input file of ``data_dir``.
 
     Encodings: a file whose bytes are valid UTF-8 (with or without BOM) is read as UTF-8;
@@ -91,7 +91,10 @@ def load_dataset(data_dir: Path, cfg: Config, *, encoding: Optional[str] = None,
     GBK and GB2312). JSON and JSON Lines take the same detection without ``encoding``.
     Raises UsageError for an unknown encoding name, and DataError listing every problem
     when there is any error unless ``skip_invalid``: then the result holds the valid
-    records and the caller exits 1 after doing its work.
+    records and the caller exits 1 after doing its work. With ``whole_accounts`` (the
+    default) a customer any of whose own records was rejected is skipped entirely — an
+    account is never reported from part of its records (a statement missing a payment would
+    charge late fees that are not owed); ``validate`` passes False to count record by record.
 
     The records keep their file order; ``seq`` is the position among the file's records
     (blank lines are not records); ``Customer.statement_day`` is resolved from the config
@@ -113,9 +116,73 @@ def load_dataset(data_dir: Path, cfg: Config, *, encoding: Optional[str] = None,
             if result is not None and sum(result.counts.values()) >= FREEZE_FROM:
                 gc.freeze()
             gc.enable()
-    if not skip_invalid and any(p.severity == "error" for p in result.problems):
-        raise DataError(list(result.problems))
+    if any(p.severity == "error" for p in result.problems):
+        if not skip_invalid:
+            raise DataError(list(result.problems))
+        if whole_accounts:
+            result = _whole_accounts(result, encoding)
     return result
+
+
+def _customers_at(path: Path, label: str, encoding: Optional[str], lines: set) -> set:
+    """The customer_id text of the records starting on ``lines`` (rejected rows: re-read)."""
+    raw = open_file(path, label, _fmt(path), [], encoding)
+    if raw.unreadable or raw.empty or "customer_id" not in raw.columns:
+        return set()
+    i = raw.columns.index("customer_id")
+    found: set = set()
+    try:
+        if raw.items is not None:
+            for line, row, _ok in raw.items:
+                if line in lines and i < len(row):
+                    found.add(row[i].strip())
+        else:
+            rows = raw.rows
+            while True:
+                line = rows.line_num + 1
+                row = next(rows, None)
+                if row is None:
+                    break
+                if line in lines and i < len(row):
+                    found.add(row[i].strip())
+    except Exception:  # noqa: BLE001 - a row the reader cannot give back: its problem is already listed
+        pass
+    return found
+
+
+def _whole_accounts(result: LoadResult, encoding: Optional[str]) -> LoadResult:
+    """Drop every record of a customer one of whose own records was rejected, and say so."""
+    ds = result.dataset
+    known = {c.customer_id for c in ds.customers}
+    hit: set = set()
+    for name in DATASETS[1:]:
+        path, label = result.files.get(name), result.labels.get(name)
+        if path is None:
+            continue
+        lines = {p.line for p in result.problems if p.severity == "error" and p.file == label and p.line > 0}
+        if lines:
+            hit |= _customers_at(path, label, encoding, lines) & known
+    if not hit:
+        return result
+    problems = list(result.problems)
+    label = result.labels.get("customers", "customers")
+    for k, c in enumerate(ds.customers):
+        if c.customer_id in hit:
+            problems.append(Problem(label, 0, "customer_id",
+                                    f"account {c.customer_id} skipped: some of its records are invalid "
+                                    "(an account is never reported from part of its records)",
+                                    severity="warning"))
+    keep = lambda rows: tuple(r for r in rows if r.customer_id not in hit)  # noqa: E731
+    dataset = Dataset(customers=keep(ds.customers), transactions=keep(ds.transactions),
+                      repayments=keep(ds.repayments), deferrals=keep(ds.deferrals))
+    skipped = dict(result.skipped)
+    for name, before, after in (("customers", ds.customers, dataset.customers),
+                                ("transactions", ds.transactions, dataset.transactions),
+                                ("repayments", ds.repayments, dataset.repayments),
+                                ("deferrals", ds.deferrals, dataset.deferrals)):
+        skipped[name] = skipped.get(name, 0) + len(before) - len(after)
+    return LoadResult(dataset=dataset, problems=tuple(problems), files=result.files, counts=result.counts,
+                      skipped=skipped, labels=result.labels)
 
 
 def _load(data_dir: Path, cfg: Config, encoding: Optional[str]) -> LoadResult:

@@ -280,13 +280,13 @@ def csv_error_message(e: csv.Error) -> str:
 
 
 def _quote_message(text: str) -> str:
-    return ('stray quote: a field must be either wholly quoted ("...") with inner quotes '
-            f"doubled, or contain no quote at all: {_short(text)}")
-
-
-def _short(text: str) -> str:
+    # Where, not what: the line may hold a phone or ID number, which must never be echoed.
     s = text.rstrip("\r\n")
-    return repr(s if len(s) <= 60 else s[:57] + "...")
+    i = s.find('"')
+    where = f" (first quote in field {s.count(',', 0, i) + 1}, character {i + 1})" if i >= 0 else ""
+    return ('stray quote: a field must be either wholly quoted ("...") with inner quotes '
+            f"doubled, or contain no quote at all{where}")
+
 
 
 def rows_of_lines(lines: list, line0: int, rows: Optional[list], label: str, problems: list) -> "Rows":
@@ -394,6 +394,15 @@ def _csv_records_checked(lines: list, header_line: int, label: str, problems: li
 
 # --- JSON and JSON Lines ----------------------------------------------------------------------
 
+def _valid_text(v: str) -> bool:
+    """JSON escapes can spell lone surrogates ("\\ud800"), which no file or terminal can encode."""
+    try:
+        v.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _json_type(v) -> str:
     if isinstance(v, _Num):
         return "a number"
@@ -443,6 +452,11 @@ class _Columns:
             elif not isinstance(v, str):
                 self.problems.append(Problem(self.label, line, name,
                                              f"expected text or a number, got {_json_type(v)}"))
+                ok = False
+                v = ""
+            elif not v.isascii() and not _valid_text(v):
+                self.problems.append(Problem(self.label, line, name,
+                                             "not valid text (a lone surrogate \\uD800-\\uDFFF escape)"))
                 ok = False
                 v = ""
             vals[name] = v

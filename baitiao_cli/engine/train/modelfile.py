@@ -192,8 +192,8 @@ class PdModel:
         if doc.get("format_version") != FORMAT_VERSION:
             raise ModelFormatError(f"format_version: {doc.get('format_version')!r} is not supported "
                                    f"(this version reads {FORMAT_VERSION})")
-        intercept = _number(doc.get("intercept"), "intercept")
-        unseen = _number(doc.get("unseen_woe", 0.0), "unseen_woe")
+        intercept = _number(doc.get("intercept"), "intercept", LOG_ODDS_BOUND)
+        unseen = _number(doc.get("unseen_woe", 0.0), "unseen_woe", LOG_ODDS_BOUND)
         fl = doc.get("features")
         if not isinstance(fl, list):
             raise ModelFormatError("features: expected a list")
@@ -212,13 +212,16 @@ class PdModel:
             kind = fd.get("type")
             if kind not in (NUMERIC, CATEGORICAL):
                 raise ModelFormatError(f"{where}.type: expected numeric or categorical")
-            coef = _number(fd.get("coefficient"), f"{where}.coefficient")
+            coef = _number(fd.get("coefficient"), f"{where}.coefficient", LOG_ODDS_BOUND)
             iv = _number(fd.get("iv", 0.0), f"{where}.iv")
             features.append(Feature(name, kind, coef, iv, _bins(fd.get("bins"), kind, where)))
         meta = {k: v for k, v in doc.items() if k not in ("intercept", "unseen_woe", "features", "excluded")}
         excluded = doc.get("excluded", [])
         if not isinstance(excluded, list):
             raise ModelFormatError("excluded: expected a list")
+        for i, e in enumerate(excluded):
+            if not isinstance(e, dict):
+                raise ModelFormatError(f"excluded[{i}]: expected an object")
         return cls(intercept, features, unseen_woe=unseen, meta=meta, excluded=excluded)
 
 
@@ -234,9 +237,16 @@ def _scorecard_scale(scaling: Any) -> Optional[tuple[float, float]]:
     return factor, base - factor * math.log(odds)
 
 
-def _number(v: Any, where: str) -> float:
+# The log-odds terms (intercept, coefficients, WOE) of a real model are small numbers; a damaged
+# file with 1e308 there would make the score itself overflow (Decimal cannot round it): refused.
+LOG_ODDS_BOUND = 1e9
+
+
+def _number(v: Any, where: str, bound: Optional[float] = None) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
         raise ModelFormatError(f"{where}: expected a finite number, got {v!r}")
+    if bound is not None and abs(v) > bound:
+        raise ModelFormatError(f"{where}: {v!r} is not a plausible log-odds term (at most {bound:g} in size)")
     return v
 
 
@@ -250,7 +260,7 @@ def _bins(bl: Any, kind: str, where: str) -> tuple[Bin, ...]:
         w = f"{where}.bins[{k}]"
         if not isinstance(bd, dict):
             raise ModelFormatError(f"{w}: expected an object")
-        woe = _number(bd.get("woe"), f"{w}.woe")
+        woe = _number(bd.get("woe"), f"{w}.woe", LOG_ODDS_BOUND)
         rows, bads = bd.get("rows", 0), bd.get("bads", 0)
         if not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in (rows, bads)):
             raise ModelFormatError(f"{w}: rows and bads must be whole numbers >= 0")
