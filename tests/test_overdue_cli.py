@@ -417,9 +417,16 @@ def test_out_is_a_folder_exit_2(book, cfg, tmp_path):
     assert r.exit_code == 2 and "--out" in r.stderr
 
 
-def test_out_in_a_missing_folder_exit_1(book, cfg, tmp_path):
+def test_out_in_a_missing_folder_is_created_like_bill_out(book, cfg, tmp_path):
     r = run(book, cfg, "--as-of", "2026-04-01", "--out", str(tmp_path / "nope" / "w.csv"))
-    assert r.exit_code == 1 and "--out" in r.stderr
+    assert r.exit_code == 0 and (tmp_path / "nope" / "w.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_out_that_cannot_be_written_exit_1(book, cfg, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = run(book, cfg, "--as-of", "2026-04-01", "--out", str(blocker / "w.csv"))
+    assert r.exit_code == 1 and "--out" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_invalid_data_exit_1_and_nothing_written(tmp_path, cfg):

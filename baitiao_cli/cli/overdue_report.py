@@ -422,6 +422,7 @@ def command(
         from ..io.atomic import write_atomic
 
         try:
+            out_path.parent.mkdir(parents=True, exist_ok=True)   # like bill --out: create the folder
             write_atomic(out_path, worklist_csv(rep))
         except OSError as e:
             raise RefusedError(f"--out: cannot write {out}: {e.strerror or e}") from None

@@ -156,6 +156,8 @@ def _cols(rows: list[list[str]], right: set[int]) -> list[str]:
 
 def _width(s: str) -> int:
     """Display width: wide (CJK) characters take two columns."""
+    if s.isascii():
+        return len(s)
     return sum(2 if east_asian_width(ch) in ("W", "F") else 1 for ch in s)
 
 
