@@ -111,7 +111,6 @@ def command(
     """
     from ..engine.ledger import (
         STATEMENTS_NONE,
-        group_by_customer,
         post_deferral,
         replay,
     )
@@ -144,19 +143,11 @@ def command(
         ds = result.dataset
         path = posting.journal_path(ddir, "deferrals", result)
         old = next((d for d in ds.deferrals if d.deferral_id == did), None)
-        if old is not None:
-            recorded = {"customer_id": old.customer_id, "statement_date": old.statement_date.isoformat(),
-                        "date": old.date.isoformat(), "days": str(old.days)}
-            diffs = posting.differences(recorded, {k: v for k, v in request.items() if k != "deferral_id"})
-            if diffs:
-                posting.refuse_conflict("deferral_id", did, path, diffs)
-        cust = next((c for c in ds.customers if c.customer_id == cid), None)
-        if cust is None:
-            raise RefusedError(f"unknown customer {cid!r}: not in {result.files.get('customers', 'the customers file')}")
-        if when < cust.opened_on:
-            raise RefusedError(f"--date {when.isoformat()} is before the account of {cid!r} opened "
-                               f"({cust.opened_on.isoformat()})")
-        txns, reps, defs = group_by_customer(ds, [cid])[cid]
+        recorded = None if old is None else {
+            "customer_id": old.customer_id, "statement_date": old.statement_date.isoformat(),
+            "date": old.date.isoformat(), "days": str(old.days)}
+        posting.check_ref("deferral_id", did, path, recorded, request)
+        cust, txns, reps, defs = posting.account_inputs(result, cid, when)
 
         if old is not None:                      # an idempotent retry: answer with the original
             acct = replay(cust, txns, reps, defs, cfg, today, statements=STATEMENTS_NONE)

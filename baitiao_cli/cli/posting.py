@@ -125,6 +125,31 @@ def journal_path(data_dir: Path, name: str, result) -> Path:
 
 # --- idempotency ---------------------------------------------------------------------------------
 
+def check_ref(what: str, ref: str, path: Path, recorded: Optional[Mapping[str, str]],
+              request: Mapping[str, str]) -> None:
+    """Idempotency: a ref already in the journal must carry the same content (else refused)."""
+    if recorded is None:
+        return
+    diffs = differences(recorded, {k: v for k, v in request.items() if k != what})
+    if diffs:
+        refuse_conflict(what, ref, path, diffs)
+
+
+def account_inputs(result, cid: str, when: date):
+    """The posting customer's row and events: refused when unknown or not yet open on ``when``."""
+    from ..engine.ledger import group_by_customer
+
+    ds = result.dataset
+    cust = next((c for c in ds.customers if c.customer_id == cid), None)
+    if cust is None:
+        raise RefusedError(f"unknown customer {cid!r}: not in {result.files.get('customers', 'the customers file')}")
+    if when < cust.opened_on:
+        raise RefusedError(f"--date {when.isoformat()} is before the account of {cid!r} opened "
+                           f"({cust.opened_on.isoformat()})")
+    txns, reps, defs = group_by_customer(ds, [cid])[cid]
+    return cust, txns, reps, defs
+
+
 def differences(journal: Mapping[str, str], request: Mapping[str, str]) -> list[str]:
     """The fields where a journal record and a request differ, in plain words."""
     out = []

@@ -158,7 +158,6 @@ def command(
     """
     from ..engine.ledger import (
         STATEMENTS_NONE,
-        group_by_customer,
         post_repayment,
         replay,
     )
@@ -193,19 +192,11 @@ def command(
         ds = result.dataset
         path = posting.journal_path(ddir, "repayments", result)
         old = next((r for r in ds.repayments if r.repayment_id == rid), None)
-        if old is not None:
-            recorded = {"customer_id": old.customer_id, "date": old.date.isoformat(),
-                        "amount": money_str(old.amount), "kind": old.kind, "channel": old.channel}
-            diffs = posting.differences(recorded, {k: v for k, v in request.items() if k != "repayment_id"})
-            if diffs:
-                posting.refuse_conflict("repayment_id", rid, path, diffs)
-        cust = next((c for c in ds.customers if c.customer_id == cid), None)
-        if cust is None:
-            raise RefusedError(f"unknown customer {cid!r}: not in {result.files.get('customers', 'the customers file')}")
-        if when < cust.opened_on:
-            raise RefusedError(f"--date {when.isoformat()} is before the account of {cid!r} opened "
-                               f"({cust.opened_on.isoformat()})")
-        txns, reps, defs = group_by_customer(ds, [cid])[cid]
+        recorded = None if old is None else {
+            "customer_id": old.customer_id, "date": old.date.isoformat(),
+            "amount": money_str(old.amount), "kind": old.kind, "channel": old.channel}
+        posting.check_ref("repayment_id", rid, path, recorded, request)
+        cust, txns, reps, defs = posting.account_inputs(result, cid, when)
 
         if old is not None:                      # an idempotent retry: answer with the original
             acct = replay(cust, txns, reps, defs, cfg, today, statements=STATEMENTS_NONE)
