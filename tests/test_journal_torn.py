@@ -59,3 +59,4 @@ def test_whole_journal_is_fine(tmp_path):
     _book(tmp_path, HEAD)
     res = load_dataset(tmp_path, Config())
     assert [r.repayment_id for r in res.dataset.repayments] == ["R0"]
+

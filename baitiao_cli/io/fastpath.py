@@ -21,7 +21,7 @@ from itertools import compress, repeat
 from operator import attrgetter, is_, lt
 
 from ..engine.model import REFUND
-from .parse import FEN, MONEY_MAX_INT_DIGITS, date_or_none, rate_or_none
+from .parse import FEE_RATE_WARN, FEN, MONEY_MAX_INT_DIGITS, date_or_none, rate_or_none
 
 # The same languages as parse.CUSTOMER_ID, parse.RECORD_ID and the money fast path, for a
 # column joined with "\n" (which none of them can contain).
@@ -184,7 +184,7 @@ def bulk_transactions(rows: list, lines, seq: int, cx) -> bool:
         cache = {"": None}
         for f in fee_set - {""}:
             r = rate_or_none(f)
-            if r is None:
+            if r is None or r >= FEE_RATE_WARN:      # the row loop words the problem or warning
                 return False
             cache[f] = r
         rates = list(map(cache.__getitem__, fees))

@@ -164,3 +164,8 @@ def explain(parser, text: str, *args, **kwargs) -> str:
     except ValueError as e:
         return str(e)
     return ""
+
+
+# A per-period fee rate this high is almost surely a percentage typed as a fraction
+# ("0.5" for 0.5%): the loader keeps it (the data is the data) but warns.
+FEE_RATE_WARN = Decimal("0.05")

@@ -30,7 +30,7 @@ from ..engine.model import NORMAL, PURCHASE, REFUND, SETTLE, Customer, Deferral,
 from ..errors import Problem
 from .fastpath import bulk_repayments, bulk_transactions
 from .parse import (
-    CUSTOMER_ID, FEN, MONEY_OK, RECORD_ID, date_or_none, money_or_none, parse_customer_id,
+    CUSTOMER_ID, FEE_RATE_WARN, FEN, MONEY_OK, RECORD_ID, date_or_none, money_or_none, parse_customer_id,
     parse_date, parse_int, parse_money, parse_rate, parse_record_id, rate_or_none,
 )
 from .readers import TORN, RawFile, Rows, csv_error_message, rows_of_lines
@@ -624,6 +624,10 @@ def read_transactions(raw: RawFile, cfg: Config, problems: list, customers: Cust
                         if fee_rate is None:
                             add(P(label, line, "fee_rate", _msg(parse_rate, f)))
                             bad = True
+                        elif fee_rate >= FEE_RATE_WARN:
+                            add(P(label, line, "fee_rate", f"{f} is {fee_rate * 100}% per period (an annualized "
+                                  f"rate above 100%); kept as given — did you mean {fee_rate / 100}?",
+                                  "warning"))
                     if bad:
                         if tid is not None:
                             rejected[tid] = line
