@@ -40,9 +40,9 @@ if TYPE_CHECKING:
 # The engine is imported inside the functions: ``baitiao --help`` and other commands never pay for it.
 
 CustomerOpt = Annotated[Optional[str], typer.Option(
-    "--customer", help="Show this customer's latest statement on or before --as-of.", show_default=False)]
+    "--customer", metavar="ID", help="Show this customer's latest statement on or before --as-of.", show_default=False)]
 OutOpt = Annotated[Optional[str], typer.Option(
-    "--out", help="Also write DIR/<statement-date>/<customer>.json and .txt per statement, plus summary.csv "
+    "--out", metavar="DIR", help="Also write DIR/<statement-date>/<customer>.json and .txt per statement, plus summary.csv "
                   "(batch), atomically.", show_default=False)]
 
 BATCH_HEADERS = ("customer", "name", "phone", "statement", "due", "new", "carried", "late fee", "payments",

@@ -84,16 +84,16 @@ def _tables(obj: dict[str, Any], name: str) -> list[Table]:
 
 
 def command(
-    customer: Annotated[str, typer.Option("--customer", help="Customer id.", show_default=False)],
+    customer: Annotated[str, typer.Option("--customer", metavar="ID", help="Customer id.", show_default=False)],
     statement_date: Annotated[str, typer.Option(
-        "--statement-date", help="The statement to defer, YYYY-MM-DD.", show_default=False)],
+        "--statement-date", metavar="YYYY-MM-DD", help="The statement to defer, YYYY-MM-DD.", show_default=False)],
     days: Annotated[str, typer.Option(
-        "--days", help="Days to defer the due date by (1..deferral.max_days).", show_default=False)],
+        "--days", metavar="N", help="Days to defer the due date by (1..deferral.max_days).", show_default=False)],
     request_date: Annotated[str, typer.Option(
-        "--date", help="Request date YYYY-MM-DD (on or before the statement's due date; not after --as-of).",
+        "--date", metavar="YYYY-MM-DD", help="Request date YYYY-MM-DD (on or before the statement's due date; not after --as-of).",
         show_default=False)],
     ref: Annotated[str, typer.Option(
-        "--ref", help="Deferral id, the idempotency key: 1-64 letters, digits, '_' or '-'.", show_default=False)],
+        "--ref", metavar="REF", help="Deferral id, the idempotency key: 1-64 letters, digits, '_' or '-'.", show_default=False)],
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Check and show the deferral exactly as a real run would; write nothing.")] = False,
     as_of: AsOfOpt = None,

@@ -46,10 +46,10 @@ if TYPE_CHECKING:
 # The engine is imported inside the functions: ``baitiao --help`` and other commands never pay for it.
 
 CompareOpt = Annotated[Optional[str], typer.Option(
-    "--compare", help="An earlier date YYYY-MM-DD: add the roll-rate matrix from each bucket on that date "
+    "--compare", metavar="YYYY-MM-DD", help="An earlier date YYYY-MM-DD: add the roll-rate matrix from each bucket on that date "
                       "to each bucket on --as-of.", show_default=False)]
 OutOpt = Annotated[Optional[str], typer.Option(
-    "--out", help="Also write the collection worklist (priority order) to this CSV file for Excel "
+    "--out", metavar="FILE", help="Also write the collection worklist (priority order) to this CSV file for Excel "
                   "(UTF-8 with BOM), atomically.", show_default=False)]
 
 # --format csv: one row per overdue account (the JSON account fields, flat).

@@ -127,13 +127,13 @@ def _csv_table(obj: dict[str, Any]) -> Table:
 # --- the command ---------------------------------------------------------------------------------
 
 def command(
-    customer: Annotated[str, typer.Option("--customer", help="Customer id.", show_default=False)],
+    customer: Annotated[str, typer.Option("--customer", metavar="ID", help="Customer id.", show_default=False)],
     amount: Annotated[str, typer.Option(
-        "--amount", help="Amount received, e.g. 106.00 (> 0, at most 2 decimals).", show_default=False)],
+        "--amount", metavar="AMOUNT", help="Amount received, e.g. 106.00 (> 0, at most 2 decimals).", show_default=False)],
     value_date: Annotated[str, typer.Option(
-        "--date", help="Value date of the payment YYYY-MM-DD (not after --as-of).", show_default=False)],
+        "--date", metavar="YYYY-MM-DD", help="Value date of the payment YYYY-MM-DD (not after --as-of).", show_default=False)],
     ref: Annotated[str, typer.Option(
-        "--ref", help="Repayment id, the idempotency key: 1-64 letters, digits, '_' or '-'. Re-sending the "
+        "--ref", metavar="REF", help="Repayment id, the idempotency key: 1-64 letters, digits, '_' or '-'. Re-sending the "
                       "same ref with the same content is answered 'duplicate' and writes nothing.",
         show_default=False)],
     settle: Annotated[bool, typer.Option(
@@ -142,7 +142,7 @@ def command(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Compute and show the allocation exactly as a real run would; write nothing.")] = False,
     channel: Annotated[Optional[str], typer.Option(
-        "--channel", help="Free text: where the money came from (app, bank, 支付宝 ...).",
+        "--channel", metavar="TEXT", help="Free text: where the money came from (app, bank, 支付宝 ...).",
         show_default=False)] = None,
     as_of: AsOfOpt = None,
     data_dir: DataDirOpt = None,

@@ -83,18 +83,18 @@ def pd_str(pd: float) -> str:
 def command(
     as_of: AsOfOpt = None,
     customer: Annotated[str | None, typer.Option(
-        "--customer", help="Score only this customer.", show_default=False)] = None,
+        "--customer", metavar="ID", help="Score only this customer.", show_default=False)] = None,
     model: Annotated[str | None, typer.Option(
-        "--model", help="Model file from `baitiao train` (default: scoring.model, else the shipped model).",
+        "--model", metavar="FILE", help="Model file from `baitiao train` (default: scoring.model, else the shipped model).",
         show_default=False)] = None,
     features: Annotated[str | None, typer.Option(
-        "--features", help="Score the rows of this table (CSV/JSON/JSONL) instead of the customers.",
+        "--features", metavar="FILE", help="Score the rows of this table (CSV/JSON/JSONL) instead of the customers.",
         show_default=False)] = None,
     id_column: Annotated[str | None, typer.Option(
-        "--id-column", help="With --features: the column holding row ids (default: 'id').",
+        "--id-column", metavar="COLUMN", help="With --features: the column holding row ids (default: 'id').",
         show_default=False)] = None,
     psi_against: Annotated[str | None, typer.Option(
-        "--psi-against", help="An earlier date YYYY-MM-DD: add the population stability index of the "
+        "--psi-against", metavar="YYYY-MM-DD", help="An earlier date YYYY-MM-DD: add the population stability index of the "
                               "scores on --as-of against the scores on that date (bins: the grades).",
         show_default=False)] = None,
     data_dir: DataDirOpt = None,

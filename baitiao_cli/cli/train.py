@@ -65,44 +65,44 @@ def _check_options(test_share: float, l2: float, max_bins: int, min_bin_share: f
 
 def command(
     features: Annotated[Optional[str], typer.Option(
-        "--features", help="Labelled table: CSV, JSON array or JSON Lines, one row per applicant.",
+        "--features", metavar="FILE", help="Labelled table: CSV, JSON array or JSON Lines, one row per applicant.",
         show_default=False)] = None,
     target: Annotated[Optional[str], typer.Option(
-        "--target", help="The label column: two values, 1/0, bad/good, yes/no or true/false "
+        "--target", metavar="COLUMN", help="The label column: two values, 1/0, bad/good, yes/no or true/false "
                          "(else say which is bad with --bad-value).", show_default=False)] = None,
     out: Annotated[Optional[str], typer.Option(
-        "--out", help="Model file to write (JSON). With --from-history the default is "
+        "--out", metavar="FILE", help="Model file to write (JSON). With --from-history the default is "
                       "pd_model_<observation date>.json in the current folder.", show_default=False)] = None,
     from_history: Annotated[bool, typer.Option(
         "--from-history", help="Train on the customers of the data directory: their features on "
                                "--observation-date, labelled by 90+ DPD in the 12 months after it.")] = False,
     observation_date: Annotated[Optional[str], typer.Option(
-        "--observation-date", help="With --from-history: the date the features are taken on (YYYY-MM-DD).",
+        "--observation-date", metavar="YYYY-MM-DD", help="With --from-history: the date the features are taken on (YYYY-MM-DD).",
         show_default=False)] = None,
     save_table: Annotated[Optional[str], typer.Option(
-        "--save-table", help="With --from-history: also write the labelled feature table (CSV) here; "
+        "--save-table", metavar="FILE", help="With --from-history: also write the labelled feature table (CSV) here; "
                              "`train --features` on it with --target default_90dpd_12m "
                              "--id-column customer_id --exclude worst_dpd_after gives the same model.",
         show_default=False)] = None,
     id_column: Annotated[Optional[str], typer.Option(
-        "--id-column", help="Row id column, not a feature (default: 'id' when the table has one).",
+        "--id-column", metavar="COLUMN", help="Row id column, not a feature (default: 'id' when the table has one).",
         show_default=False)] = None,
     test_share: Annotated[float, typer.Option(
-        "--test-share", help="Share of rows held out (stratified) to measure AUC, KS and Gini.")] = 0.3,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the train/test split.")] = 42,
+        "--test-share", metavar="SHARE", help="Share of rows held out (stratified) to measure AUC, KS and Gini.")] = 0.3,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the train/test split.")] = 42,
     bad_value: Annotated[Optional[str], typer.Option(
-        "--bad-value", help="The target value that means default.", show_default=False)] = None,
+        "--bad-value", metavar="VALUE", help="The target value that means default.", show_default=False)] = None,
     exclude: Annotated[Optional[list[str]], typer.Option(
         "--exclude", help="A column that is not a feature (repeatable).", show_default=False)] = None,
     categorical: Annotated[Optional[list[str]], typer.Option(
         "--categorical", help="Treat this numeric-looking column as categories (codes; repeatable).",
         show_default=False)] = None,
-    l2: Annotated[float, typer.Option("--l2", help="L2 penalty of the logistic regression.")] = 1.0,
-    max_bins: Annotated[int, typer.Option("--max-bins", help="Most bins per feature (missing not counted).")] = 8,
+    l2: Annotated[float, typer.Option("--l2", metavar="LAMBDA", help="L2 penalty of the logistic regression.")] = 1.0,
+    max_bins: Annotated[int, typer.Option("--max-bins", metavar="N", help="Most bins per feature (missing not counted).")] = 8,
     min_bin_share: Annotated[float, typer.Option(
-        "--min-bin-share", help="Smallest share of training rows in a bin.")] = 0.05,
+        "--min-bin-share", metavar="SHARE", help="Smallest share of training rows in a bin.")] = 0.05,
     min_iv: Annotated[float, typer.Option(
-        "--min-iv", help="Features with a lower information value are left out.")] = 0.02,
+        "--min-iv", metavar="IV", help="Features with a lower information value are left out.")] = 0.02,
     as_of: AsOfOpt = None,
     data_dir: DataDirOpt = None,
     config: ConfigOpt = None,
