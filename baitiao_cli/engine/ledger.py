@@ -139,14 +139,22 @@ _txn_order = attrgetter("date", "txn_id")
 
 
 class _Replay:
-    def __init__(self, customer: Customer, cfg: Config, as_of: date, statements: str, record: bool = True):
+    def __init__(self, customer: Customer, cfg: Config, as_of: date, statements: str, record: bool = True,
+                 allocations: bool = True):
         self.c = customer
         # record=False (``overdue_status``): the state only -- no allocation lines, allocations or
         # activity records are built (they never feed back into the state); statements must be "none".
+        # allocations=False (``latest_statement``, statements "last"): no allocation lines,
+        # allocations or credit uses (no statement reads them), and activity only from the
+        # statement before the last one on (the last statement lists only what follows that one).
         self.record = record
+        self.rec_alloc = record and allocations
+        self.late_activity = record and not allocations and statements == STATEMENTS_LAST
         self.cfg = cfg
         self.as_of = as_of
         self.mode = statements
+        self.snap_all = statements == STATEMENTS_ALL
+        self.snap_last = statements == STATEMENTS_LAST
         b = cfg.billing
         self.sday = customer.statement_day
         self.due_days = b.due_days
@@ -235,7 +243,7 @@ class _Replay:
         Returns the allocation lines (an empty list when not recording) and what is left.
         """
         lines = []
-        rec = self.record
+        rec = self.rec_alloc
         lu = self.late_posted - self.late_paid
         if lu and amt:
             x = lu if lu < amt else amt
@@ -247,7 +255,7 @@ class _Replay:
             if self.dirty:
                 self.open.sort(key=_by_key)
                 self.dirty = False
-            closed = False
+            closed = 0               # open is sorted: what closes is a prefix of it
             for w in self.open:
                 fo = w.fee - w.fpaid
                 if fo:
@@ -270,11 +278,13 @@ class _Replay:
                     w.paid_on = t
                     if not w.late:
                         w.cont = 0       # paid in full within due + grace: no late fee
-                    closed = True
+                    closed += 1
                 if not amt:
                     break
             if closed:
-                self.open = [w for w in self.open if w.bal]
+                # every item before the last one visited was paid in full (money was left after
+                # it); the last one visited may or may not be: so the closed ones are a prefix
+                del self.open[:closed]
         return lines, amt
 
     def apply_credit(self, t: date, t_ord: int, post: bool) -> None:
@@ -289,7 +299,8 @@ class _Replay:
         self.credit = rest
         used = c - rest
         if used and self.record:
-            self.credit_uses.append(Allocation(CREDIT_SOURCE, t, used, "credit", "credit", tuple(lines)))
+            if self.rec_alloc:
+                self.credit_uses.append(Allocation(CREDIT_SOURCE, t, used, "credit", "credit", tuple(lines)))
             self.activity.append(Activity(t, ACT_CREDIT_APPLIED, "", used))
 
     # ---- statements -----------------------------------------------------------------------------
@@ -303,9 +314,11 @@ class _Replay:
                         bill = [p]
                     else:
                         bill.append(p)
-        snap = self.mode == STATEMENTS_ALL or (self.mode == STATEMENTS_LAST and m == self.last_m)
+        snap = self.snap_all or (self.snap_last and m == self.last_m)
         if bill is None and not self.open and not self.S and not snap:
             self.act_mark = len(self.activity)
+            if self.late_activity and m == self.last_m - 1:
+                self.record = True
             return                   # nothing billed, owed or accrued: nothing to do
         s, s_ord, due, due_ord = _cal(m, self.sday, self.due_days)
         self.advance(s_ord)
@@ -334,6 +347,8 @@ class _Replay:
         if snap:
             self._snapshot(m, s, s_ord, new, posted)
         self.act_mark = len(self.activity)
+        if self.late_activity and m == self.last_m - 1:
+            self.record = True
 
     def _snapshot(self, m, s, s_ord, new, posted) -> None:
         if self.dirty:
@@ -489,9 +504,10 @@ class _Replay:
         if rest:
             self.credit += rest
         if self.record:
-            if rest:
-                lines.append(AllocationLine(r.repayment_id, t, None, None, CREDIT, rest))
-            self.allocs.append(Allocation(r.repayment_id, t, amt, r.kind, applied_as, tuple(lines), payoff))
+            if self.rec_alloc:
+                if rest:
+                    lines.append(AllocationLine(r.repayment_id, t, None, None, CREDIT, rest))
+                self.allocs.append(Allocation(r.repayment_id, t, amt, r.kind, applied_as, tuple(lines), payoff))
             self.activity.append(Activity(t, ACT_SETTLEMENT if applied_as == "settle" else ACT_PAYMENT,
                                           r.repayment_id, amt))
 
@@ -610,6 +626,9 @@ class _Replay:
         self.first_m = m = first_statement_month(start, sday)
         self.last_m = last_m = month_index(as_of) - (1 if as_of.day < sday else 0)
         self.T = start.toordinal()
+        if self.late_activity:
+            # activity is read only after the statement before the last one: record from there on
+            self.record = last_m - 1 < m
         # statement billing runs first on its day: statement m happens before any event keyed >= s_ord * 4
         due_days = self.due_days
         next_key = (_cal(m, sday, due_days)[1] << 34) if m <= last_m else None
@@ -750,7 +769,7 @@ def latest_statement(customer: Customer, txns: Sequence[Txn], repayments: Sequen
     before the first one) and ``warnings`` equals ``replay(...).warnings``; the rest of the
     account (items, allocations, activity...) is not built. For ``bill`` over a book.
     """
-    r = _Replay(customer, cfg, as_of, STATEMENTS_LAST)
+    r = _Replay(customer, cfg, as_of, STATEMENTS_LAST, allocations=False)
     r.run(txns, repayments, deferrals)
     st = r._statement(len(r.stmts), r.stmts[-1]) if r.stmts else None
     return StatementStatus(customer, st, tuple(r.warnings))
