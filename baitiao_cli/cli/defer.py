@@ -36,11 +36,6 @@ from .common import (
     today_in,
 )
 
-STATUS_TEXT = {
-    "recorded": "Recorded",
-    "duplicate": "Already recorded (same ref, same content): nothing written",
-    "dry_run": "Dry run: nothing written",
-}
 HEADERS = ("deferral_id", "status", "customer_id", "statement_date", "original_due_date", "new_due_date",
            "days", "deferred_outstanding", "fee")
 
@@ -72,7 +67,7 @@ def _row(obj: dict[str, Any]) -> list[Any]:
 
 
 def _tables(obj: dict[str, Any], name: str) -> list[Table]:
-    lead = [f"{STATUS_TEXT[obj['status']]} · deferral {obj['deferral_id']} · customer {obj['customer_id']}"
+    lead = [f"{posting.STATUS_TEXT[obj['status']]} · deferral {obj['deferral_id']} · customer {obj['customer_id']}"
             + (f" {name}" if name else ""),
             f"Statement {obj['statement_date']} deferred {obj['days']} day(s) on request of {obj['date']}"
             + (f": now due {obj['new_due_date']}, deferral fee {obj['fee']}" if obj["new_due_date"] else "")]

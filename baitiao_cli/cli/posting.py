@@ -36,6 +36,13 @@ JOURNALS = ("repayments", "deferrals")
 
 # --- option values (malformed: usage error, exit 2) ------------------------------------------------
 
+# The headline of a posting's table, by status (repay and defer).
+STATUS_TEXT = {
+    "recorded": "Recorded",
+    "duplicate": "Already recorded (same ref, same content): nothing written",
+    "dry_run": "Dry run: nothing written",
+}
+
 def ref_option(value: str) -> str:
     if not REF.match(value or ""):
         raise UsageError(f"--ref: must be 1 to 64 letters, digits, '_' or '-' (the idempotency key): {value!r}")

@@ -38,11 +38,6 @@ from .common import (
     today_in,
 )
 
-STATUS_TEXT = {
-    "recorded": "Recorded",
-    "duplicate": "Already recorded (same ref, same content): nothing written",
-    "dry_run": "Dry run: nothing written",
-}
 CSV_HEADERS = ("repayment_id", "status", "txn_id", "period", "component", "amount")
 COMPONENT_TEXT = {"late_fee": "late fee", "fee": "fee", "principal": "principal", "credit": "credit balance"}
 
@@ -95,7 +90,7 @@ def build_report(status: str, request: dict[str, str], lines: tuple[AllocationLi
 
 def _tables(obj: dict[str, Any], name: str) -> list[Table]:
     settle = obj["kind"] == "settle"
-    head = (f"{STATUS_TEXT[obj['status']]} · repayment {obj['repayment_id']} · customer {obj['customer_id']}"
+    head = (f"{posting.STATUS_TEXT[obj['status']]} · repayment {obj['repayment_id']} · customer {obj['customer_id']}"
             + (f" {name}" if name else ""))
     what = (f"{obj['date']} · {obj['amount']}" + (" · early settlement (提前结清)" if settle else "")
             + (f" · channel {obj['channel']}" if obj["channel"] else ""))
