@@ -28,10 +28,11 @@ from ..errors import RefusedError, UsageError
 from ..io.parse import CUSTOMER_ID
 from ..render import Table, csv_text, emit, json_text, warn
 from .common import (
-    AsOfOpt, ConfigOpt, DataDirOpt, EncodingOpt, Format, FormatOpt, SkipInvalidOpt, as_of_date, setup,
+    AsOfOpt, ConfigOpt, DataDirOpt, EncodingOpt, Format, FormatOpt, SkipInvalidOpt, as_of_date, load_input, setup,
 )
 from .sharding import (
-    JobsOpt, ShardOpt, check_jobs, dumps, frozen_heap, parse_shard, run_parts, summary_name, write_document,
+    JobsOpt, ShardOpt, check_jobs, dumps, frozen_heap, parse_shard, run_parts, run_shares, summary_name,
+    write_document,
 )
 
 if TYPE_CHECKING:
@@ -137,6 +138,24 @@ def batch_statements_rows(dataset, cfg, day: date, part: Part, jobs: int, *, wan
 
     with frozen_heap():
         results = run_parts(task, part.split(jobs))
+    return list(heapq.merge(*results, key=lambda row: row.customer_id))
+
+
+def share_statements_rows(lc, encoding: Optional[str], day: date, part: Part, jobs: int, *, want_json: bool,
+                          want_text: bool) -> Optional[list[BillRow]]:
+    """``batch_statements_rows`` with each of the ``jobs`` workers loading only its own share of
+    the input (``sharding.run_shares``); None when that cannot be done (one process, no fork,
+    or an input that is not clean): then the caller loads everything and calls that."""
+    from ..engine.ledger import group_by_customer
+
+    def compute(dataset, p: Part) -> list[BillRow]:
+        chosen = batch_customers(dataset, day, p)
+        groups = group_by_customer(dataset, [c.customer_id for c in chosen])
+        return batch_rows(chosen, groups, lc.config, day, p, want_json=want_json, want_text=want_text)
+
+    results = run_shares(lc, encoding, part, jobs, compute)
+    if results is None:
+        return None
     return list(heapq.merge(*results, key=lambda row: row.customer_id))
 
 
@@ -334,20 +353,20 @@ def command(
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out: {out} exists and is not a folder")
 
-    from ..io.loader import load_dataset
-
-    result = load_dataset(lc.data_dir, lc.config, encoding=encoding, skip_invalid=skip_invalid)
-    rejected = [p for p in result.problems if p.severity == "error"]
-    for p in result.problems:
-        if p.severity != "error":
-            warn(str(p))
-
-    if customer is not None:
-        _one_customer(result.dataset, lc.config, day, customer, out_dir, fmt)
-    else:
-        rows = batch_statements_rows(result.dataset, lc.config, day, part, jobs,
-                                     want_json=fmt is Format.json or out_dir is not None,
-                                     want_text=out_dir is not None)
+    want_json, want_text = fmt is Format.json or out_dir is not None, out_dir is not None
+    rows = None
+    rejected: list = []
+    if customer is None:
+        # --jobs: each worker loads, checks and bills its own share (None: load it all here)
+        rows = share_statements_rows(lc, encoding, day, part, jobs, want_json=want_json, want_text=want_text)
+    if rows is None:
+        result, rejected = load_input(lc, encoding, skip_invalid)
+        if customer is None:
+            rows = batch_statements_rows(result.dataset, lc.config, day, part, jobs, want_json=want_json,
+                                         want_text=want_text)
+        else:
+            _one_customer(result.dataset, lc.config, day, customer, out_dir, fmt)
+    if rows is not None:
         for row in rows:
             for w in row.warnings:
                 warn(f"customer {row.customer_id}: {w}")

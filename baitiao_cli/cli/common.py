@@ -46,6 +46,23 @@ def setup(config: Optional[str], data_dir: Optional[str]) -> LoadedConfig:
     return load_config(config, data_dir)
 
 
+def load_input(lc: LoadedConfig, encoding: Optional[str], skip_invalid: bool):
+    """Load and validate the data directory; print its warnings on stderr.
+
+    Returns ``(LoadResult, rejected)``: ``rejected`` lists the errors ``--skip-invalid``
+    let through (the caller reports them and exits 1 after doing its work). Without
+    ``--skip-invalid`` an invalid input raises DataError (exit 1).
+    """
+    from ..io.loader import load_dataset
+    from ..render import warn
+
+    result = load_dataset(lc.data_dir, lc.config, encoding=encoding, skip_invalid=skip_invalid)
+    for p in result.problems:
+        if p.severity != "error":
+            warn(str(p))
+    return result, [p for p in result.problems if p.severity == "error"]
+
+
 def today_in(tz_name: str) -> date:
     """Today's date in the configured timezone: the only wall-clock read in the tool."""
     try:

@@ -35,10 +35,10 @@ from ..errors import RefusedError, UsageError
 from ..privacy import mask_phone
 from ..render import Table, bar, csv_text, emit, warn
 from .common import (
-    AsOfOpt, ConfigOpt, DataDirOpt, EncodingOpt, Format, FormatOpt, SkipInvalidOpt, as_of_date, date_option,
+    AsOfOpt, ConfigOpt, DataDirOpt, EncodingOpt, Format, FormatOpt, SkipInvalidOpt, as_of_date, date_option, load_input,
     setup,
 )
-from .sharding import JobsOpt, ShardOpt, check_jobs, dumps, frozen_heap, parse_shard, run_parts
+from .sharding import JobsOpt, ShardOpt, check_jobs, dumps, frozen_heap, parse_shard, run_parts, run_shares
 
 if TYPE_CHECKING:
     from ..engine.overdue import AccountRisk, PortfolioSummary, RiskPolicy, RollRates
@@ -113,17 +113,21 @@ def assess_part(chosen: list, groups: dict, cfg, policy: RiskPolicy, as_of: date
     return PartResult(summary, roll, overdue, warnings)
 
 
+def _chosen(dataset, part: Part) -> list:
+    return sorted((c for c in dataset.customers if c.customer_id in part), key=lambda c: c.customer_id)
+
+
 def build_report(dataset, cfg, as_of: date, compare: Optional[date] = None, *, on_warning=None,
                  part: Optional[Part] = None, jobs: int = 1) -> Report:
     """Replay every customer (of ``part``) once per date, keep only the overdue ones, fold everyone
     into the summary; in ``jobs`` processes, with the same result whatever ``jobs`` is."""
     from ..engine.ledger import group_by_customer
-    from ..engine.overdue import RiskPolicy, priority_key
+    from ..engine.overdue import RiskPolicy
     from ..engine.partition import WHOLE
 
     part = part or WHOLE
     policy = RiskPolicy.from_config(cfg)
-    chosen = sorted((c for c in dataset.customers if c.customer_id in part), key=lambda c: c.customer_id)
+    chosen = _chosen(dataset, part)
     groups = group_by_customer(dataset, None if part.whole else [c.customer_id for c in chosen])
     if jobs == 1:
         results = [assess_part(chosen, groups, cfg, policy, as_of, compare, part)]
@@ -133,6 +137,34 @@ def build_report(dataset, cfg, as_of: date, compare: Optional[date] = None, *, o
 
         with frozen_heap():
             results = run_parts(task, part.split(jobs))
+    return merge_report(results, as_of, policy, on_warning)
+
+
+def share_report(lc, encoding: Optional[str], as_of: date, compare: Optional[date], part: Part, jobs: int, *,
+                 on_warning=None) -> Optional[Report]:
+    """``build_report`` with each of the ``jobs`` workers loading only its own share of the input
+    (``sharding.run_shares``); None when that cannot be done (one process, no fork, or an input
+    that is not clean): then the caller loads everything and calls ``build_report``."""
+    from ..engine.ledger import group_by_customer
+    from ..engine.overdue import RiskPolicy
+
+    policy = RiskPolicy.from_config(lc.config)
+
+    def compute(dataset, p: Part) -> PartResult:
+        chosen = _chosen(dataset, p)
+        groups = group_by_customer(dataset, [c.customer_id for c in chosen])
+        return assess_part(chosen, groups, lc.config, policy, as_of, compare, p)
+
+    results = run_shares(lc, encoding, part, jobs, compute)
+    if results is None:
+        return None
+    return merge_report(results, as_of, policy, on_warning)
+
+
+def merge_report(results: list, as_of: date, policy: RiskPolicy, on_warning=None) -> Report:
+    """One report from the results of the parts (in part order): the same whatever the parts are."""
+    from ..engine.overdue import priority_key
+
     first = results[0]
     summary, roll = first.summary, first.roll
     overdue = list(first.overdue)
@@ -408,15 +440,12 @@ def command(
     if out_path is not None and out_path.is_dir():
         raise UsageError(f"--out: {out} is a folder; give a file name")
 
-    from ..io.loader import load_dataset
-
-    result = load_dataset(lc.data_dir, lc.config, encoding=encoding, skip_invalid=skip_invalid)
-    rejected = [p for p in result.problems if p.severity == "error"]
-    for p in result.problems:
-        if p.severity != "error":
-            warn(str(p))
-
-    rep = build_report(result.dataset, lc.config, day, earlier, on_warning=warn, part=part, jobs=jobs)
+    rejected: list = []
+    # --jobs: each worker loads, checks and assesses its own share (None: load it all here)
+    rep = share_report(lc, encoding, day, earlier, part, jobs, on_warning=warn)
+    if rep is None:
+        result, rejected = load_input(lc, encoding, skip_invalid)
+        rep = build_report(result.dataset, lc.config, day, earlier, on_warning=warn, part=part, jobs=jobs)
 
     if out_path is not None:
         from ..io.atomic import write_atomic

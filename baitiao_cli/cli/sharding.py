@@ -108,6 +108,33 @@ def run_parts(task: Callable[[Part], R], parts: Sequence[Part]) -> list[R]:
         _JOB = None
 
 
+def run_shares(lc, encoding: Optional[str], part: Part, jobs: int,
+               compute: Callable[[Any, Part], R]) -> Optional[list[R]]:
+    """``compute(dataset, p)`` for each local part ``p`` of ``part``, each worker loading its own share.
+
+    Each of the ``jobs`` forked workers checks and builds only the records of its own share of
+    the customers (``io.loader.load_share``), so the loading is split across the processes as
+    well as the replay. Returns the results in part order, or None -- nothing computed that
+    counts -- when ``jobs`` is 1, ``fork`` is not available, or any share is not clean (a
+    problem, even a warning, anywhere in the input): the caller then loads the whole input in
+    one process, which words every problem, and goes on as without this.
+    """
+    if jobs < 2 or not fork_available():
+        return None
+    from ..io.loader import load_share
+
+    def task(p: Part) -> Optional[R]:
+        res = load_share(lc.data_dir, lc.config, p.loads, encoding=encoding)
+        if res is None:
+            return None
+        return compute(res.dataset, p)
+
+    results = run_parts(task, part.split(jobs))
+    if any(r is None for r in results):
+        return None
+    return results
+
+
 @contextmanager
 def frozen_heap() -> Iterator[None]:
     """Move everything alive now (the loaded book) out of the cyclic GC's reach for a while.

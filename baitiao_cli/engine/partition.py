@@ -51,6 +51,15 @@ class Part(NamedTuple):
         h = customer_hash(customer_id)
         return h % self.shards == self.shard - 1 and (h // self.shards) % self.jobs == self.job - 1
 
+    def loads(self, customer_id: str) -> bool:
+        """Whether this local part checks and keeps the records of ``customer_id`` when its
+        worker loads its own share of the input (``--jobs``): the customers of its local part
+        in *every* shard, so that the J workers of a shard validate the whole input between
+        them, as a shard run must (their records outside this shard are loaded, not replayed)."""
+        if self.jobs == 1:
+            return True
+        return (customer_hash(customer_id) // self.shards) % self.jobs == self.job - 1
+
     def split(self, jobs: int) -> list["Part"]:
         """This shard cut into ``jobs`` local parts (disjoint; their union is this shard)."""
         if jobs < 1:

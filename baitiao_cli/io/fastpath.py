@@ -1,6 +1,7 @@
 """Column-wise validation of clean chunks of records: the fast path for the big journals.
 
-A chunk of records (a thousand rows of CSV, JSON or JSON Lines, with their line numbers)
+A chunk of records (a thousand rows of CSV, JSON or JSON Lines, with their line numbers and
+their ``seq``, the position among the file's records)
 can be checked a column at a time with C-level operations: one regular expression over a whole column joined by newlines, ``set``
 arithmetic for ids and enumerations, ``map`` for conversions. A chunk that passes every
 check becomes records exactly as the row loop of ``io.validate`` would build them; a chunk
@@ -118,7 +119,7 @@ def _ids_new(ids, first: dict, n: int) -> bool:
     return len(set(ids)) == n and first.keys().isdisjoint(ids)
 
 
-def bulk_repayments(rows: list, lines, seq: int, cx) -> bool:
+def bulk_repayments(rows: list, lines, seqs, cx) -> bool:
     """Build the chunk's repayments if every row is clean; False (nothing done) otherwise."""
     n = len(rows)
     if set(map(len, rows)) != {cx.ncols}:
@@ -142,7 +143,7 @@ def bulk_repayments(rows: list, lines, seq: int, cx) -> bool:
     # clean: build exactly what the row loop would
     records = list(map(cx.make, ids, cids, dates, amounts, map(cx.kinds.__getitem__, kinds),
                        _texts(_col(cols, i_ch, n), cx.texts, cx.cache_max),
-                       range(seq + 1, seq + 1 + n)))
+                       seqs))
     return _commit(cx, ids, records, lines, n)
 
 
@@ -155,7 +156,7 @@ def _commit(cx, ids, records: list, lines, n: int) -> bool:
     return True
 
 
-def bulk_transactions(rows: list, lines, seq: int, cx) -> bool:
+def bulk_transactions(rows: list, lines, seqs, cx) -> bool:
     """Build the chunk's transactions if every row is clean; False (nothing done) otherwise.
 
     Refunds are clean here only in their plain form (a ``ref_txn_id``, no installments or
@@ -214,7 +215,7 @@ def bulk_transactions(rows: list, lines, seq: int, cx) -> bool:
     records = list(map(cx.make, ids, cids, dates, amounts, types, insts, rates, refs,
                        _texts(_col(cols, i_mer, n), texts, limit),
                        _texts(_col(cols, i_cat, n), texts, limit),
-                       range(seq + 1, seq + 1 + n)))
+                       seqs))
     if refund_at:
         base = len(cx.records)
         cx.refund_at.extend(base + k for k in refund_at)

@@ -14,13 +14,13 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from ..engine.config import Config
 from ..engine.model import Dataset
 from ..errors import DataError, Problem, UsageError
 from .readers import RawFile, lookup_encoding, open_file
-from .validate import MISSING, READERS, CustomerIndex, Part, check_refunds, read_customers
+from .validate import MISSING, READERS, CustomerIndex, Part, Share, Unclean, check_refunds, read_customers
 
 DATASETS = ("customers", "transactions", "repayments", "deferrals")
 REQUIRED = ("customers", "transactions")
@@ -102,25 +102,58 @@ def load_dataset(data_dir: Path, cfg: Config, *, encoding: Optional[str] = None,
     """
     if encoding is not None and lookup_encoding(encoding) is None:
         raise UsageError(f"--encoding: unknown encoding {encoding!r} (try utf-8, gb18030 or gbk)")
-    # Millions of small objects and no reference cycles: the cyclic GC would only rescan
-    # them again and again (it doubled the load time at a million rows), so it is off while
-    # loading; the loaded records, which live as long as the run, are then moved out of its
-    # sight (gc.freeze) so that the first collection afterwards does not walk them all.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    result = None
-    try:
-        result = _load(Path(data_dir), cfg, encoding)
-    finally:
-        if gc_was_enabled:
-            if result is not None and sum(result.counts.values()) >= FREEZE_FROM:
-                gc.freeze()
-            gc.enable()
+    result = _without_gc(lambda: _load(Path(data_dir), cfg, encoding))
     if any(p.severity == "error" for p in result.problems):
         if not skip_invalid:
             raise DataError(list(result.problems))
         if whole_accounts:
             result = _whole_accounts(result, encoding)
+    return result
+
+
+def load_share(data_dir: Path, cfg: Config, keep: Callable[[str], bool], *,
+               encoding: Optional[str] = None) -> Optional[LoadResult]:
+    """The records of the customers ``keep`` selects, if the whole input is clean; else None.
+
+    For the worker processes of ``--jobs`` (``cli.sharding``), which each check and keep one
+    share of the book instead of one process loading all of it. Every customer is read and
+    checked (all of them are in the result); of the transactions and repayments only the
+    rows of kept customers are checked and built, through the column-wise fast path alone,
+    with the ``seq`` and line the full load gives them; the ids of every row are checked
+    for duplicates; deferrals (a small journal) are read whole.
+
+    None means "not clean, load the whole input the ordinary way": any problem at all
+    (even a warning), any row the fast path would hand to the row loop, a row of an unknown
+    customer, a duplicate id, a refund naming a purchase outside the share. So when every
+    share of a partition of the customers comes back clean, the full load would have found
+    no problem either, and the union of the shares' records is exactly its records.
+    """
+    if encoding is not None and lookup_encoding(encoding) is None:
+        raise UsageError(f"--encoding: unknown encoding {encoding!r} (try utf-8, gb18030 or gbk)")
+    try:
+        return _without_gc(lambda: _load(Path(data_dir), cfg, encoding, share=keep))
+    except Unclean:
+        return None
+
+
+def _without_gc(load: Callable[[], LoadResult]) -> LoadResult:
+    """``load()`` with the cyclic GC off, the loaded records then frozen out of its sight.
+
+    Millions of small objects and no reference cycles: the cyclic GC would only rescan them
+    again and again (it doubled the load time at a million rows), so it is off while
+    loading; the loaded records, which live as long as the run, are then moved out of its
+    sight (gc.freeze) so that the first collection afterwards does not walk them all.
+    """
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    result = None
+    try:
+        result = load()
+    finally:
+        if gc_was_enabled:
+            if result is not None and sum(result.counts.values()) >= FREEZE_FROM:
+                gc.freeze()
+            gc.enable()
     return result
 
 
@@ -185,8 +218,11 @@ def _whole_accounts(result: LoadResult, encoding: Optional[str]) -> LoadResult:
                       skipped=skipped, labels=result.labels)
 
 
-def _load(data_dir: Path, cfg: Config, encoding: Optional[str]) -> LoadResult:
+def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[Callable[[str], bool]] = None) -> LoadResult:
+    """The full load; with ``share`` (the ``keep`` of ``load_share``) the share load, which
+    raises Unclean at the first sign of a problem."""
     problems: list = []
+    cut: Optional[Share] = None
     files: dict = {}
     labels: dict = {}
     parts: dict = {}
@@ -212,9 +248,15 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str]) -> LoadResult:
                 files[name] = path
                 labels[name] = str(path)
                 raw = open_file(path, labels[name], _fmt(path), problems, encoding)
-                parts[name] = _read_part(name, raw, cfg, problems, customers)
+                parts[name] = _read_part(name, raw, cfg, problems, customers, cut)
             if name == "customers":      # the other files are checked against these as they are read
                 customers = CustomerIndex(parts.get("customers"), labels["customers"])
+                if share is not None:
+                    if problems or not customers.ok:
+                        raise Unclean("customers")
+                    cut = Share({cid: share(cid) for cid in customers.by_id})
+            if share is not None and problems:
+                raise Unclean(name)
     for k, name in enumerate(DATASETS):
         order[labels[name]] = k
 
@@ -233,6 +275,8 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str]) -> LoadResult:
         else:
             accepted[name] = part.records
 
+    if share is not None and problems:
+        raise Unclean("refunds")
     counts = {name: (parts[name].read if name in parts else 0) for name in DATASETS}
     skipped = {name: counts[name] - len(accepted.get(name, ())) for name in DATASETS}
     problems.sort(key=lambda p: (order.get(p.file, len(DATASETS)), p.line))
@@ -244,7 +288,8 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str]) -> LoadResult:
                       skipped=skipped, labels=labels)
 
 
-def _read_part(name: str, raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex) -> Part:
+def _read_part(name: str, raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex,
+               share: Optional[Share] = None) -> Part:
     label = raw.label
     if raw.unreadable and not raw.columns:
         return Part(usable=False)
@@ -258,7 +303,7 @@ def _read_part(name: str, raw: RawFile, cfg: Config, problems: list, customers: 
     if name == "customers":
         part = read_customers(raw, cfg, problems)
     else:
-        part = READERS[name](raw, cfg, problems, customers)
+        part = READERS[name](raw, cfg, problems, customers, share)
     if part.missing_columns:
         # the missing column was reported once for the file: not again on every row
         gone = set(part.missing_columns)

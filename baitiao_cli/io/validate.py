@@ -21,7 +21,7 @@ from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import islice
+from itertools import compress, islice
 from types import SimpleNamespace
 from typing import Optional
 
@@ -266,43 +266,133 @@ def _wrong_width(part: Part, label: str, line: int, row: list, ncols: int,
 CHUNK = 1 << 10          # lines per chunk on the column-wise fast path (small: stays in cache)
 
 
-def drive(raw: RawFile, run, n: int, bulk, cx, problems: list) -> tuple:
+class Unclean(Exception):
+    """A share load (``Share``) met something only the full load may judge and word."""
+
+
+@dataclass
+class Share:
+    """Load only the records of some customers, for a worker process of ``--jobs``.
+
+    ``mine`` maps the id of every accepted customer to whether its records are this
+    worker's to check and keep; the ids of every row are checked for duplicates (by every
+    worker: a duplicate may sit in the rows of two customers of different workers). Anything
+    that is not clean -- a chunk the fast path refuses, a row of an unknown customer, a
+    duplicate id -- raises ``Unclean``: the caller then loads the whole input the ordinary way.
+    """
+
+    mine: dict
+    seen: set = field(default_factory=set)
+
+
+def _drive_share(raw: RawFile, n: int, bulk, cx, share: Share) -> tuple:
+    """``drive`` for a share: only this worker's rows reach ``bulk``; any doubt raises Unclean.
+
+    Every row is owned by exactly one worker: the one whose ``share.mine`` says True for the
+    row's customer_id cell (a cell naming no accepted customer makes every worker give up).
+    Every worker checks the ids of every row for duplicates. (Cutting the two cells out of
+    the raw lines with a regular expression, to parse only the worker's own lines, measured
+    slower than parsing every line with ``csv.reader``.)
+    """
+    if bulk is None:
+        raise Unclean("no fast path")
+    i_id, i_cid = cx.idx[0], cx.idx[1]
+    ncols = cx.ncols
+    mine = share.mine.__getitem__
+    seen = share.seen
+    line = 0
+    for rows, lines in _chunks(raw):
+        k = len(rows)
+        if set(map(len, rows)) != {ncols}:
+            raise Unclean("row width")
+        try:
+            flags = list(map(mine, [row[i_cid] for row in rows]))
+        except KeyError:
+            raise Unclean("unknown customer") from None
+        before = len(seen)
+        seen.update([row[i_id] for row in rows])
+        if len(seen) != before + k:
+            raise Unclean("duplicate id")
+        seqs = range(n + 1, n + 1 + k)
+        if all(flags):
+            ok = bulk(rows, lines, seqs, cx)
+        elif any(flags):
+            ok = bulk(list(compress(rows, flags)), list(compress(lines, flags)), list(compress(seqs, flags)), cx)
+        else:
+            ok = True
+        if not ok:
+            raise Unclean("fast path refused a chunk")
+        n += k
+        line = lines[-1]
+    return n, line, False
+
+
+def _line_chunks(raw: RawFile):
+    """``(lines, first line number, rows or None)`` of each chunk of a plain CSV file's lines
+    (``rows`` is None when ``csv.reader`` refuses the chunk or it does not give one row per line)."""
+    line0 = raw.reader.line_num + 1
+    stream = raw.stream
+    reader = csv.reader
+    while True:
+        lines = list(islice(stream, CHUNK))
+        if not lines:
+            return
+        try:
+            rows = list(reader(lines, strict=True))
+        except csv.Error:
+            rows = None
+        yield lines, line0, (rows if rows is not None and len(rows) == len(lines) else None)
+        line0 += len(lines)
+
+
+def _chunks(raw: RawFile):
+    """``(rows, lines)`` of each chunk of a file, raising Unclean where ``drive`` would use the row loop."""
+    if raw.stream is not None:                       # plain CSV: one record per line
+        for _lines, line0, rows in _line_chunks(raw):
+            if rows is None:
+                raise Unclean("csv")
+            yield rows, range(line0, line0 + len(rows))
+        return
+    items = raw.items if raw.items is not None else iter(())
+    while True:                                      # quoted CSV, JSON, JSON Lines
+        chunk = list(islice(items, CHUNK))
+        if not chunk:
+            return
+        lines, rows, oks = zip(*chunk)
+        if not all(oks):
+            raise Unclean("row")
+        yield list(rows), lines
+
+
+def drive(raw: RawFile, run, n: int, bulk, cx, problems: list, share: Optional[Share] = None) -> tuple:
     """Feed a file's rows to its row loop ``run(rows, pos, refused, n) -> (n, line, bad)``.
 
     With a ``bulk`` checker (``io.fastpath``) the records go a chunk at a time to
-    ``bulk(rows, lines, n, cx)``, which builds the records of a clean chunk column by column;
+    ``bulk(rows, lines, seqs, cx)``, which builds the records of a clean chunk column by column;
     a chunk it refuses goes through ``run``, which finds and reports the problems.
+    With a ``share``, only that share's rows are checked and kept (``_drive_share``).
     """
+    if share is not None:
+        return _drive_share(raw, n, bulk, cx, share)
     if bulk is None:
         return run(raw.rows, raw.pos, raw.rejected, n)
     line, bad = 0, False
     if raw.stream is not None:                       # plain CSV: one record per line
-        line0 = raw.reader.line_num + 1
-        stream = raw.stream
-        reader = csv.reader
-        while True:
-            lines = list(islice(stream, CHUNK))
-            if not lines:
-                return n, line, bad
-            try:
-                rows = list(reader(lines, strict=True))
-            except csv.Error:
-                rows = None
-            if rows is not None and len(rows) == len(lines) and bulk(
-                    rows, range(line0, line0 + len(rows)), n, cx):
+        for lines, line0, rows in _line_chunks(raw):
+            if rows is not None and bulk(rows, range(line0, line0 + len(rows)), range(n + 1, n + 1 + len(rows)), cx):
                 n += len(rows)
                 line, bad = line0 + len(rows) - 1, False
             else:
                 src = rows_of_lines(lines, line0, rows, raw.label, problems)
                 n, line, bad = run(src, src, src.rejected, n)
-            line0 += len(lines)
+        return n, line, bad
     items = raw.items if raw.items is not None else iter(())
     while True:                                      # quoted CSV, JSON, JSON Lines
         chunk = list(islice(items, CHUNK))
         if not chunk:
             return n, line, bad
         lines, rows, oks = zip(*chunk)
-        if all(oks) and bulk(list(rows), lines, n, cx):
+        if all(oks) and bulk(list(rows), lines, range(n + 1, n + 1 + len(rows)), cx):
             n += len(rows)
             line, bad = lines[-1], False
         else:
@@ -477,7 +567,8 @@ def read_customers(raw: RawFile, cfg: Config, problems: list) -> Part:
 
 # --- transactions ----------------------------------------------------------------------------
 
-def read_transactions(raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex) -> Part:
+def read_transactions(raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex,
+                      share: Optional[Share] = None) -> Part:
     part = Part()
     label = raw.label
     add = problems.append
@@ -664,7 +755,7 @@ def read_transactions(raw: RawFile, cfg: Config, problems: list, customers: Cust
         amounts=amounts, amounts_max=AMOUNTS_MAX,
         cache_max=CACHE_MAX, terms=terms, types=types, records=records, lines=lines,
         refund_at=refund_at, make=make)
-    n, line, bad = drive(raw, run, -1, bulk_transactions if part.usable else None, cx, problems)
+    n, line, bad = drive(raw, run, -1, bulk_transactions if part.usable else None, cx, problems, share)
     part.read = n + 1
     _torn(label, raw, line, bad, problems)
     return part
@@ -672,7 +763,8 @@ def read_transactions(raw: RawFile, cfg: Config, problems: list, customers: Cust
 
 # --- repayments ------------------------------------------------------------------------------
 
-def read_repayments(raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex) -> Part:
+def read_repayments(raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex,
+                    share: Optional[Share] = None) -> Part:
     part = Part()
     label = raw.label
     add = problems.append
@@ -795,7 +887,7 @@ def read_repayments(raw: RawFile, cfg: Config, problems: list, customers: Custom
         ncols=ncols, idx=(i_id, i_cid, i_date, i_amt, i_kind, i_ch), first=first,
         by_id=customers.by_id if customers.ok else None, dates=dates, texts=texts,
         amounts=amounts, amounts_max=AMOUNTS_MAX, cache_max=CACHE_MAX, kinds=kinds, records=records, lines=lines, make=make)
-    n, line, bad = drive(raw, run, -1, bulk_repayments if part.usable else None, cx, problems)
+    n, line, bad = drive(raw, run, -1, bulk_repayments if part.usable else None, cx, problems, share)
     part.read = n + 1
     _torn_journal(part, label, raw, line, bad, problems)
     return part
@@ -803,7 +895,8 @@ def read_repayments(raw: RawFile, cfg: Config, problems: list, customers: Custom
 
 # --- deferrals -------------------------------------------------------------------------------
 
-def read_deferrals(raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex) -> Part:
+def read_deferrals(raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex,
+                   share: Optional[Share] = None) -> Part:
     part = Part()
     label = raw.label
     add = problems.append
