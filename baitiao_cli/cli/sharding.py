@@ -124,7 +124,7 @@ def run_shares(lc, encoding: Optional[str], part: Part, jobs: int,
     from ..io.loader import load_share
 
     def task(p: Part) -> Optional[R]:
-        res = load_share(lc.data_dir, lc.config, p.loads, encoding=encoding)
+        res = load_share(lc.data_dir, lc.config, p.loads, ids_mod=p.jobs, ids_rem=p.job - 1, encoding=encoding)
         if res is None:
             return None
         return compute(res.dataset, p)

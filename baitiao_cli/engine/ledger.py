@@ -26,7 +26,7 @@ as fast) and ``latest_statement`` (the latest ``Statement`` and the warnings).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -845,7 +845,7 @@ def post_repayment(customer: Customer, txns: Sequence[Txn], repayments: Sequence
     if new.date > as_of:
         raise ValueError(f"repayment dated {new.date} is after as_of {as_of}")
     seq = max((r.seq for r in repayments), default=0) + 1
-    new = replace(new, seq=seq)
+    new = new._replace(seq=seq)
     r = _Replay(customer, cfg, as_of, statements)
     r.run(txns, [*repayments, new], deferrals)
     acct = r.freeze()
@@ -859,7 +859,7 @@ def post_deferral(customer: Customer, txns: Sequence[Txn], repayments: Sequence[
     if new.date > as_of:
         raise ValueError(f"deferral dated {new.date} is after as_of {as_of}")
     seq = max((d.seq for d in deferrals), default=0) + 1
-    new = replace(new, seq=seq)
+    new = new._replace(seq=seq)
     r = _Replay(customer, cfg, as_of, statements)
     r.run(txns, repayments, [*deferrals, new])
     acct = r.freeze()

@@ -20,7 +20,9 @@ from ..engine.config import Config
 from ..engine.model import Dataset
 from ..errors import DataError, Problem, UsageError
 from .readers import RawFile, lookup_encoding, open_file
-from .validate import MISSING, READERS, CustomerIndex, Part, Share, Unclean, check_refunds, read_customers
+from .validate import (
+    MISSING, READERS, CustomerIndex, Part, Share, Unclean, check_refunds, index_refunded, read_customers,
+)
 
 DATASETS = ("customers", "transactions", "repayments", "deferrals")
 REQUIRED = ("customers", "transactions")
@@ -111,7 +113,7 @@ def load_dataset(data_dir: Path, cfg: Config, *, encoding: Optional[str] = None,
     return result
 
 
-def load_share(data_dir: Path, cfg: Config, keep: Callable[[str], bool], *,
+def load_share(data_dir: Path, cfg: Config, keep: Callable[[str], bool], *, ids_mod: int = 1, ids_rem: int = 0,
                encoding: Optional[str] = None) -> Optional[LoadResult]:
     """The records of the customers ``keep`` selects, if the whole input is clean; else None.
 
@@ -119,8 +121,10 @@ def load_share(data_dir: Path, cfg: Config, keep: Callable[[str], bool], *,
     share of the book instead of one process loading all of it. Every customer is read and
     checked (all of them are in the result); of the transactions and repayments only the
     rows of kept customers are checked and built, through the column-wise fast path alone,
-    with the ``seq`` and line the full load gives them; the ids of every row are checked
-    for duplicates; deferrals (a small journal) are read whole.
+    with the ``seq`` and line the full load gives them; the ids of every row with
+    ``hash(id) % ids_mod == ids_rem`` are checked for duplicates (the shares of a run give
+    themselves the remainders 0..ids_mod-1 and must share the hash seed: forked workers);
+    deferrals (a small journal) are read whole.
 
     None means "not clean, load the whole input the ordinary way": any problem at all
     (even a warning), any row the fast path would hand to the row loop, a row of an unknown
@@ -131,7 +135,7 @@ def load_share(data_dir: Path, cfg: Config, keep: Callable[[str], bool], *,
     if encoding is not None and lookup_encoding(encoding) is None:
         raise UsageError(f"--encoding: unknown encoding {encoding!r} (try utf-8, gb18030 or gbk)")
     try:
-        return _without_gc(lambda: _load(Path(data_dir), cfg, encoding, share=keep))
+        return _without_gc(lambda: _load(Path(data_dir), cfg, encoding, share=(keep, ids_mod, ids_rem)))
     except Unclean:
         return None
 
@@ -218,9 +222,9 @@ def _whole_accounts(result: LoadResult, encoding: Optional[str]) -> LoadResult:
                       skipped=skipped, labels=result.labels)
 
 
-def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[Callable[[str], bool]] = None) -> LoadResult:
-    """The full load; with ``share`` (the ``keep`` of ``load_share``) the share load, which
-    raises Unclean at the first sign of a problem."""
+def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[tuple] = None) -> LoadResult:
+    """The full load; with ``share`` = (keep, ids_mod, ids_rem) the share load of ``load_share``,
+    which raises Unclean at the first sign of a problem."""
     problems: list = []
     cut: Optional[Share] = None
     files: dict = {}
@@ -254,7 +258,8 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
                 if share is not None:
                     if problems or not customers.ok:
                         raise Unclean("customers")
-                    cut = Share({cid: share(cid) for cid in customers.by_id})
+                    keep, ids_mod, ids_rem = share
+                    cut = Share({cid: keep(cid) for cid in customers.by_id}, ids_mod, ids_rem)
             if share is not None and problems:
                 raise Unclean(name)
     for k, name in enumerate(DATASETS):
@@ -271,6 +276,8 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
                                         f"not checked against customers: {customers.label} could not "
                                         f"be loaded; {len(part.records)} record(s) skipped"))
         elif name == "transactions":
+            if share is not None:
+                index_refunded(part)
             accepted[name] = check_refunds(part, labels[name], problems)
         else:
             accepted[name] = part.records

@@ -15,7 +15,6 @@ once the whole transactions file is read (``check_refunds``).
 from __future__ import annotations
 
 import csv
-import dataclasses
 import difflib
 from array import array
 from bisect import bisect_left
@@ -109,40 +108,6 @@ def _slow_money(raw: str, allow_zero: bool = False):
         return None, str(e)
 
 
-def fast_constructor(cls):
-    """A constructor for a frozen, slotted dataclass that sets the slots directly.
-
-    A frozen dataclass ``__init__`` goes through ``object.__setattr__`` once per field,
-    which costs about a microsecond per record at a million records. This builds the same
-    object (same fields, same defaults, equal and hashable alike) through the slot
-    descriptors. Falls back to the class itself when that would not be equivalent.
-    """
-    try:
-        flds = dataclasses.fields(cls)
-    except TypeError:
-        return cls
-    if (not hasattr(cls, "__slots__") or hasattr(cls, "__post_init__")
-            or any(not f.init or f.default_factory is not dataclasses.MISSING for f in flds)):
-        return cls
-    ns: dict = {"__bt_new": object.__new__, "__bt_cls": cls}
-    params, body = [], ["    o = __bt_new(__bt_cls)"]
-    for k, f in enumerate(flds):
-        ns[f"__bt_s{k}"] = getattr(cls, f.name).__set__
-        if f.default is dataclasses.MISSING:
-            params.append(f.name)
-        else:
-            ns[f"__bt_d{k}"] = f.default
-            params.append(f"{f.name}=__bt_d{k}")
-        body.append(f"    __bt_s{k}(o, {f.name})")
-    src = f"def make({', '.join(params)}):\n" + "\n".join(body) + "\n    return o\n"
-    exec(src, ns)  # noqa: S102 - generated from the dataclass's own field names
-    return ns["make"]
-
-
-_Customer = fast_constructor(Customer)
-_Txn = fast_constructor(Txn)
-_Repayment = fast_constructor(Repayment)
-_Deferral = fast_constructor(Deferral)
 CACHE_MAX = 1 << 17      # distinct values remembered per field (dates, short texts)
 AMOUNTS_MAX = 1 << 19    # distinct amounts remembered (about 100 bytes each): shared Decimals
 
@@ -275,14 +240,26 @@ class Share:
     """Load only the records of some customers, for a worker process of ``--jobs``.
 
     ``mine`` maps the id of every accepted customer to whether its records are this
-    worker's to check and keep; the ids of every row are checked for duplicates (by every
-    worker: a duplicate may sit in the rows of two customers of different workers). Anything
-    that is not clean -- a chunk the fast path refuses, a row of an unknown customer, a
-    duplicate id -- raises ``Unclean``: the caller then loads the whole input the ordinary way.
+    worker's to check and keep. Ids are checked for duplicates over *all* rows (a duplicate
+    may sit in the rows of two customers of different workers), split between the workers
+    by the ids' own hash: this one checks the ids with ``hash(id) % ids_mod == ids_rem``
+    (forked workers share the hash seed). Anything that is not clean -- a chunk the fast
+    path refuses, a row of an unknown customer, a duplicate id -- raises ``Unclean``: the
+    caller then loads the whole input the ordinary way.
     """
 
     mine: dict
+    ids_mod: int = 1
+    ids_rem: int = 0
     seen: set = field(default_factory=set)
+
+
+def index_refunded(part: Part) -> None:
+    """Fill ``part.first`` (id -> line) for the purchases the refunds name, which is all
+    ``check_refunds`` reads of it: a share load does not keep ``first`` while loading."""
+    refs = {part.records[k].ref_txn_id for k in part.refund_at}
+    if refs:
+        part.first.update((r.txn_id, line) for r, line in zip(part.records, part.lines) if r.txn_id in refs)
 
 
 def _drive_share(raw: RawFile, n: int, bulk, cx, share: Share) -> tuple:
@@ -300,6 +277,7 @@ def _drive_share(raw: RawFile, n: int, bulk, cx, share: Share) -> tuple:
     ncols = cx.ncols
     mine = share.mine.__getitem__
     seen = share.seen
+    mod, rem = share.ids_mod, share.ids_rem
     line = 0
     for rows, lines in _chunks(raw):
         k = len(rows)
@@ -309,9 +287,12 @@ def _drive_share(raw: RawFile, n: int, bulk, cx, share: Share) -> tuple:
             flags = list(map(mine, [row[i_cid] for row in rows]))
         except KeyError:
             raise Unclean("unknown customer") from None
+        ids = [row[i_id] for row in rows]
+        if mod > 1:
+            ids = [i for i in ids if hash(i) % mod == rem]
         before = len(seen)
-        seen.update([row[i_id] for row in rows])
-        if len(seen) != before + k:
+        seen.update(ids)
+        if len(seen) != before + len(ids):
             raise Unclean("duplicate id")
         seqs = range(n + 1, n + 1 + k)
         if all(flags):
@@ -461,7 +442,7 @@ def read_customers(raw: RawFile, cfg: Config, problems: list) -> Part:
     first = part.first
     records, lines = part.records, part.lines
     rejected = part.rejected_ids
-    make = _Customer
+    make = Customer
     pad = -1 in idx.values()
 
     def run(rows, pos, refused, n):
@@ -592,7 +573,7 @@ def read_transactions(raw: RawFile, cfg: Config, problems: list, customers: Cust
     first = part.first
     records, lines, refund_at = part.records, part.lines, part.refund_at
     rejected = part.rejected_ids
-    make = _Txn
+    make = Txn
     pad = -1 in idx.values()
 
     def run(rows, pos, refused, n):
@@ -751,8 +732,8 @@ def read_transactions(raw: RawFile, cfg: Config, problems: list, customers: Cust
 
     cx = SimpleNamespace(
         ncols=ncols, idx=(i_id, i_cid, i_date, i_amt, i_type, i_inst, i_fee, i_ref, i_mer, i_cat),
-        first=first, by_id=customers.by_id if customers.ok else None, dates=dates, texts=texts,
-        amounts=amounts, amounts_max=AMOUNTS_MAX,
+        first=first if share is None else None, by_id=customers.by_id if customers.ok else None, dates=dates,
+        texts=texts, amounts=amounts, amounts_max=AMOUNTS_MAX,
         cache_max=CACHE_MAX, terms=terms, types=types, records=records, lines=lines,
         refund_at=refund_at, make=make)
     n, line, bad = drive(raw, run, -1, bulk_transactions if part.usable else None, cx, problems, share)
@@ -783,7 +764,7 @@ def read_repayments(raw: RawFile, cfg: Config, problems: list, customers: Custom
     texts: dict = {}
     first = part.first
     records, lines = part.records, part.lines
-    make = _Repayment
+    make = Repayment
     pad = -1 in idx.values()
 
     def run(rows, pos, refused, n):
@@ -884,7 +865,7 @@ def read_repayments(raw: RawFile, cfg: Config, problems: list, customers: Custom
         return n, line, bad
 
     cx = SimpleNamespace(
-        ncols=ncols, idx=(i_id, i_cid, i_date, i_amt, i_kind, i_ch), first=first,
+        ncols=ncols, idx=(i_id, i_cid, i_date, i_amt, i_kind, i_ch), first=first if share is None else None,
         by_id=customers.by_id if customers.ok else None, dates=dates, texts=texts,
         amounts=amounts, amounts_max=AMOUNTS_MAX, cache_max=CACHE_MAX, kinds=kinds, records=records, lines=lines, make=make)
     n, line, bad = drive(raw, run, -1, bulk_repayments if part.usable else None, cx, problems, share)
@@ -912,7 +893,7 @@ def read_deferrals(raw: RawFile, cfg: Config, problems: list, customers: Custome
     id_ok = RECORD_ID.match
     first = part.first
     records, lines = part.records, part.lines
-    make = _Deferral
+    make = Deferral
     pad = -1 in idx.values()
 
     def run(rows, pos, refused, n):
