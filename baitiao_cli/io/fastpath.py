@@ -100,13 +100,15 @@ def _texts(col, cache: dict, limit: int):
     return col
 
 
-def _customers(cids, dates: list, by_id) -> list | None:
+def _customers(cids, dates: list, by_id, custs: list | None = None) -> list | None:
     """The customer_id of each row, as the accepted Customer spells it (one shared string);
     None when a customer is unknown or rejected, or a row is dated before its account opened.
-    Without ``by_id`` (the customers file is unusable) the ids are only checked for form."""
+    Without ``by_id`` (the customers file is unusable) the ids are only checked for form.
+    ``custs``: each row's Customer, already looked up by the caller (a share load)."""
     if by_id is None:
         return cids if _all(ALL_CIDS, cids) else None
-    custs = list(map(by_id.get, cids))
+    if custs is None:
+        custs = list(map(by_id.get, cids))
     if not all(custs) or any(map(lt, dates, map(_opened_on, custs))):
         return None
     return list(map(_customer_id, custs))
@@ -134,7 +136,7 @@ def bulk_repayments(rows: list, lines, seqs, cx) -> bool:
     dates = _dates(cols[i_date], cx.dates)
     if dates is None:
         return False
-    cids = _customers(cols[i_cid], dates, cx.by_id)
+    cids = _customers(cols[i_cid], dates, cx.by_id, cx.custs)
     amounts = _amounts(cols[i_amt])
     if cids is None or amounts is None:
         return False
@@ -213,7 +215,7 @@ def bulk_transactions(rows: list, lines, seqs, cx) -> bool:
     dates = _dates(cols[i_date], cx.dates)
     if dates is None:
         return False
-    cids = _customers(cols[i_cid], dates, cx.by_id)     # (refunds too: safe, see module doc)
+    cids = _customers(cols[i_cid], dates, cx.by_id, cx.custs)     # (refunds too: safe, see module doc)
     amounts = _amounts(cols[i_amt])
     if cids is None or amounts is None:
         return False

@@ -259,7 +259,8 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
                     if problems or not customers.ok:
                         raise Unclean("customers")
                     keep, ids_mod, ids_rem = share
-                    cut = Share({cid: keep(cid) for cid in customers.by_id}, ids_mod, ids_rem)
+                    cut = Share({cid: c if keep(cid) else False for cid, c in customers.by_id.items()}, ids_mod,
+                                ids_rem)
             if share is not None and problems:
                 raise Unclean(name)
     for k, name in enumerate(DATASETS):

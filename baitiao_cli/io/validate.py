@@ -239,8 +239,8 @@ class Unclean(Exception):
 class Share:
     """Load only the records of some customers, for a worker process of ``--jobs``.
 
-    ``mine`` maps the id of every accepted customer to whether its records are this
-    worker's to check and keep. Ids are checked for duplicates over *all* rows (a duplicate
+    ``mine`` maps the id of every accepted customer to its Customer when its records are
+    this worker's to check and keep, else to False. Ids are checked for duplicates over *all* rows (a duplicate
     may sit in the rows of two customers of different workers), split between the workers
     by the ids' own hash: this one checks the ids with ``hash(id) % ids_mod == ids_rem``
     (forked workers share the hash seed). Anything that is not clean -- a chunk the fast
@@ -296,11 +296,14 @@ def _drive_share(raw: RawFile, n: int, bulk, cx, share: Share) -> tuple:
             raise Unclean("duplicate id")
         seqs = range(n + 1, n + 1 + k)
         if all(flags):
+            cx.custs = flags
             ok = bulk(rows, lines, seqs, cx)
         elif any(flags):
+            cx.custs = list(compress(flags, flags))
             ok = bulk(list(compress(rows, flags)), list(compress(lines, flags)), list(compress(seqs, flags)), cx)
         else:
             ok = True
+        cx.custs = None
         if not ok:
             raise Unclean("fast path refused a chunk")
         n += k
@@ -732,7 +735,7 @@ def read_transactions(raw: RawFile, cfg: Config, problems: list, customers: Cust
 
     cx = SimpleNamespace(
         ncols=ncols, idx=(i_id, i_cid, i_date, i_amt, i_type, i_inst, i_fee, i_ref, i_mer, i_cat),
-        first=first if share is None else None, by_id=customers.by_id if customers.ok else None, dates=dates,
+        first=first if share is None else None, custs=None, by_id=customers.by_id if customers.ok else None, dates=dates,
         texts=texts, amounts=amounts, amounts_max=AMOUNTS_MAX,
         cache_max=CACHE_MAX, terms=terms, types=types, records=records, lines=lines,
         refund_at=refund_at, make=make)
@@ -866,7 +869,7 @@ def read_repayments(raw: RawFile, cfg: Config, problems: list, customers: Custom
 
     cx = SimpleNamespace(
         ncols=ncols, idx=(i_id, i_cid, i_date, i_amt, i_kind, i_ch), first=first if share is None else None,
-        by_id=customers.by_id if customers.ok else None, dates=dates, texts=texts,
+        custs=None, by_id=customers.by_id if customers.ok else None, dates=dates, texts=texts,
         amounts=amounts, amounts_max=AMOUNTS_MAX, cache_max=CACHE_MAX, kinds=kinds, records=records, lines=lines, make=make)
     n, line, bad = drive(raw, run, -1, bulk_repayments if part.usable else None, cx, problems, share)
     part.read = n + 1
