@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from itertools import compress, repeat
-from operator import attrgetter, is_, lt
+from operator import attrgetter, is_, itemgetter, lt
 
 from ..engine.model import REFUND
 from .parse import FEE_RATE_WARN, FEN, MONEY_MAX_INT_DIGITS, date_or_none, rate_or_none
@@ -45,6 +45,7 @@ _tuple_new = tuple.__new__
 _quantize = Decimal.quantize
 _opened_on = attrgetter("opened_on")
 _customer_id = attrgetter("customer_id")
+ID_OF = itemgetter(0)          # the id of a Txn, Repayment (their first field)
 
 
 def _all(pattern: re.Pattern, col) -> bool:
@@ -114,10 +115,13 @@ def _customers(cids, dates: list, by_id, custs: list | None = None) -> list | No
     return list(map(_customer_id, custs))
 
 
-def _ids_new(ids, first: dict | None, n: int) -> bool:
-    """No id twice in the chunk, and none seen in an earlier chunk. (``first`` is None in a
+def _ids_new(ids, cx, n: int) -> bool:
+    """No id twice in the chunk; once a file has shown a duplicate (``cx.careful``), none
+    seen in an earlier chunk either -- until then ``_commit`` finds that out as it records
+    the ids, one probe of the big table per id instead of two. (``cx.first`` is None in a
     share load, which checks the ids of every row itself: ``io.validate.Share``.)"""
-    return first is None or (len(set(ids)) == n and first.keys().isdisjoint(ids))
+    first = cx.first
+    return first is None or (len(set(ids)) == n and (not cx.careful or first.keys().isdisjoint(ids)))
 
 
 def bulk_repayments(rows: list, lines, seqs, cx) -> bool:
@@ -128,7 +132,7 @@ def bulk_repayments(rows: list, lines, seqs, cx) -> bool:
     cols = list(zip(*rows))
     i_id, i_cid, i_date, i_amt, i_kind, i_ch = cx.idx
     ids = cols[i_id]
-    if not (_ids(ids) and _ids_new(ids, cx.first, n)):
+    if not (_ids(ids) and _ids_new(ids, cx, n)):
         return False
     kinds = _col(cols, i_kind, n)
     if not set(kinds) <= cx.kinds.keys():
@@ -158,8 +162,19 @@ def build(cls, *columns) -> list:
 def _commit(cx, ids, records: list, lines, n: int) -> bool:
     if len(records) != n:                                   # pragma: no cover - a bug, not data
         raise AssertionError("fast path built the wrong number of records")
-    if cx.first is not None:
-        cx.first.update(zip(ids, lines))
+    first = cx.first
+    if first is not None:
+        before = len(first)
+        first.update(zip(ids, lines))
+        if len(first) != before + n:
+            # an id of an earlier chunk: put ``first`` back as the row loop knows it (every
+            # accepted record's id and the ids of rejected rows, each with its first line)
+            # and hand the chunk to the row loop; the rest of the file checks beforehand
+            first.clear()
+            first.update(zip(map(cx.id_of, cx.records), cx.lines))
+            first.update(cx.rejected)
+            cx.careful = True
+            return False
     cx.records.extend(records)
     cx.lines.extend(lines)
     return True
@@ -177,7 +192,7 @@ def bulk_transactions(rows: list, lines, seqs, cx) -> bool:
     cols = list(zip(*rows))
     i_id, i_cid, i_date, i_amt, i_type, i_inst, i_fee, i_ref, i_mer, i_cat = cx.idx
     ids = cols[i_id]
-    if not (_ids(ids) and _ids_new(ids, cx.first, n)):
+    if not (_ids(ids) and _ids_new(ids, cx, n)):
         return False
     types = _col(cols, i_type, n)
     insts = _col(cols, i_inst, n)

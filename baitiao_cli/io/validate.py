@@ -27,7 +27,7 @@ from typing import Optional
 from ..engine.config import Config
 from ..engine.model import NORMAL, PURCHASE, REFUND, SETTLE, Customer, Deferral, Repayment, Txn
 from ..errors import Problem
-from .fastpath import bulk_repayments, bulk_transactions
+from .fastpath import ID_OF, bulk_repayments, bulk_transactions
 from .parse import (
     CUSTOMER_ID, FEE_RATE_WARN, FEN, MONEY_OK, RECORD_ID, date_or_none, money_or_none, parse_customer_id,
     parse_date, parse_int, parse_money, parse_rate, parse_record_id, rate_or_none,
@@ -735,7 +735,8 @@ def read_transactions(raw: RawFile, cfg: Config, problems: list, customers: Cust
 
     cx = SimpleNamespace(
         ncols=ncols, idx=(i_id, i_cid, i_date, i_amt, i_type, i_inst, i_fee, i_ref, i_mer, i_cat),
-        first=first if share is None else None, custs=None, by_id=customers.by_id if customers.ok else None, dates=dates,
+        first=first if share is None else None, careful=False, rejected=rejected, id_of=ID_OF, custs=None,
+        by_id=customers.by_id if customers.ok else None, dates=dates,
         texts=texts, amounts=amounts, amounts_max=AMOUNTS_MAX,
         cache_max=CACHE_MAX, terms=terms, types=types, records=records, lines=lines,
         refund_at=refund_at, make=make)
@@ -766,6 +767,7 @@ def read_repayments(raw: RawFile, cfg: Config, problems: list, customers: Custom
     amounts: dict = {}
     texts: dict = {}
     first = part.first
+    rejected = part.rejected_ids
     records, lines = part.records, part.lines
     make = Repayment
     pad = -1 in idx.values()
@@ -848,6 +850,8 @@ def read_repayments(raw: RawFile, cfg: Config, problems: list, customers: Custom
                             add(P(label, line, "kind", f"kind must be 'normal' or 'settle', got {s.strip()!r}"))
                             bad = True
                     if bad:
+                        if rid is not None and first[rid] == line:
+                            rejected[rid] = line     # (what first holds: see fastpath._commit)
                         continue
                     s = row[i_ch]
                     ch = texts.get(s)
@@ -869,7 +873,8 @@ def read_repayments(raw: RawFile, cfg: Config, problems: list, customers: Custom
 
     cx = SimpleNamespace(
         ncols=ncols, idx=(i_id, i_cid, i_date, i_amt, i_kind, i_ch), first=first if share is None else None,
-        custs=None, by_id=customers.by_id if customers.ok else None, dates=dates, texts=texts,
+        careful=False, rejected=rejected, id_of=ID_OF, custs=None,
+        by_id=customers.by_id if customers.ok else None, dates=dates, texts=texts,
         amounts=amounts, amounts_max=AMOUNTS_MAX, cache_max=CACHE_MAX, kinds=kinds, records=records, lines=lines, make=make)
     n, line, bad = drive(raw, run, -1, bulk_repayments if part.usable else None, cx, problems, share)
     part.read = n + 1
