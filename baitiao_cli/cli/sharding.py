@@ -8,10 +8,12 @@ Shared by ``bill`` and ``overdue-report`` (see docs/scale.md):
   output are split. N hosts running shards 1..N between them produce the single run's output.
 - ``--jobs N`` cuts the run (or the shard) into N local parts computed by N worker
   processes and merges their results in the parent, byte for byte as the single-process
-  run writes them. The parent loads the data once and *forks* the workers, which inherit it
-  (copy-on-write, the loaded objects frozen out of the cyclic GC so the pages stay shared);
-  each worker returns plain, already-rendered rows. Where ``fork`` is not available
-  (Windows) the parts run one after the other in the parent: same output, no speed-up.
+  run writes them. Each forked worker loads and checks its own share of the input
+  (``run_shares``, ``io.loader.load_share``) and returns plain, already-rendered rows; if
+  any share is not clean (any problem, even a warning), the parent loads the whole input
+  itself, which words every problem, and forks workers that inherit it (``run_parts``).
+  Where ``fork`` is not available (Windows) the parts run one after the other in the
+  parent after a whole load: same output, no speed-up.
 
 Also here: the exact, faster indent-2 JSON encoder both commands render with, and the
 streaming writer of a ``{"...": ..., "<list>": [...]}`` document from pre-rendered items,
