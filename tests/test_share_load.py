@@ -187,6 +187,19 @@ def _break_customer_warning(d: Path) -> None:
         csv.writer(f, lineterminator="\n").writerows(rows)
 
 
+def _break_unknown_key_of_one_record(d: Path) -> None:
+    """JSON Lines where one record has a key no other has: a header warning whose line is
+    that record's (the reader's, the same in every worker)."""
+    to_jsonl(d, d.parent / "jl")
+    shutil.rmtree(d)
+    (d.parent / "jl").rename(d)
+    lines = (d / "repayments.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    rec = json.loads(lines[7])
+    rec["memo"] = "x"
+    lines[7] = json.dumps(rec) + "\n"
+    (d / "repayments.jsonl").write_text("".join(lines), encoding="utf-8")
+
+
 def _break_deferral(d: Path) -> None:
     a = customers_in(d, WHOLE)[0]
     _append(d / "deferrals.csv", f"DX1,{a},2026-13-01,2026-09-01,5\n")
@@ -201,9 +214,35 @@ BREAKS = {
     "bad date": _break_bad_date,
     "torn journal": _break_torn_journal,
     "blank line (not an error)": _break_blank_line,
-    "unknown customer column (a warning)": _break_customer_warning,
     "bad deferral": _break_deferral,
 }
+
+
+HEADER_ONLY = {
+    "unknown customer column (a warning)": _break_customer_warning,
+    "unknown key in one JSON Lines record (a warning)": _break_unknown_key_of_one_record,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HEADER_ONLY))
+def test_header_warnings_stay_on_the_share_path(book, tmp_path, monkeypatch, name):
+    """An extra column is warned about by every share alike: the workers go on, the warning is
+    printed once, and everything equals --jobs 1."""
+    d = _copy(book, tmp_path)
+    HEADER_ONLY[name](d)
+    full = load_dataset(d, CFG)
+    assert full.problems and all(p.severity == "warning" for p in full.problems)
+    results = shares(d, 2)
+    assert all(r is not None and r.problems == full.problems for r in results)
+    assert union(results, "repayments") == list(full.dataset.repayments)
+    one = [_cli(d, "bill", "--as-of", BILL_DAY, "--format", "json"),
+           _cli(d, "overdue-report", "--as-of", AS_OF, "--format", "csv")]
+    monkeypatch.setattr(loader, "load_dataset", lambda *a, **k: (_ for _ in ()).throw(AssertionError("full load")))
+    two = [_cli(d, "bill", "--as-of", BILL_DAY, "--format", "json", "--jobs", "2"),
+           _cli(d, "overdue-report", "--as-of", AS_OF, "--format", "csv", "--jobs", "2")]
+    for a, b in zip(one, two):
+        assert (b.exit_code, b.stdout, b.stderr) == (a.exit_code, a.stdout, a.stderr)
+        assert b.stderr.count("ignored") == 1
 
 
 @pytest.mark.parametrize("name", sorted(BREAKS))

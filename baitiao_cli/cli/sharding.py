@@ -116,25 +116,30 @@ def run_shares(lc, encoding: Optional[str], part: Part, jobs: int,
 
     Each of the ``jobs`` forked workers checks and builds only the records of its own share of
     the customers (``io.loader.load_share``), so the loading is split across the processes as
-    well as the replay. Returns the results in part order, or None -- nothing computed that
-    counts -- when ``jobs`` is 1, ``fork`` is not available, or any share is not clean (a
-    problem, even a warning, anywhere in the input): the caller then loads the whole input in
-    one process, which words every problem, and goes on as without this.
+    well as the replay. Returns the results in part order (after printing on stderr the
+    header warnings the shares carry, once, as the one-process load does), or None --
+    nothing computed that counts -- when ``jobs`` is 1, ``fork`` is not available, or any
+    share is not clean (any other problem, even a warning, anywhere in the input): the
+    caller then loads the whole input in one process, which words every problem, and goes
+    on as without this.
     """
     if jobs < 2 or not fork_available():
         return None
     from ..io.loader import load_share
+    from ..render import warn
 
-    def task(p: Part) -> Optional[R]:
+    def task(p: Part) -> Optional[tuple]:
         res = load_share(lc.data_dir, lc.config, p.loads, ids_mod=p.jobs, ids_rem=p.job - 1, encoding=encoding)
         if res is None:
             return None
-        return compute(res.dataset, p)
+        return res.problems, compute(res.dataset, p)
 
     results = run_parts(task, part.split(jobs))
     if any(r is None for r in results):
         return None
-    return results
+    for problem in results[0][0]:        # header warnings, the same in every share: said once
+        warn(str(problem))
+    return [r for _problems, r in results]
 
 
 @contextmanager

@@ -21,7 +21,8 @@ from ..engine.model import Dataset
 from ..errors import DataError, Problem, UsageError
 from .readers import RawFile, lookup_encoding, open_file
 from .validate import (
-    MISSING, READERS, CustomerIndex, Part, Share, Unclean, check_refunds, index_refunded, read_customers,
+    MISSING, READERS, CustomerIndex, Part, Share, Unclean, check_refunds, header_warning, index_refunded,
+    read_customers,
 )
 
 DATASETS = ("customers", "transactions", "repayments", "deferrals")
@@ -126,11 +127,13 @@ def load_share(data_dir: Path, cfg: Config, keep: Callable[[str], bool], *, ids_
     themselves the remainders 0..ids_mod-1 and must share the hash seed: forked workers);
     deferrals (a small journal) are read whole.
 
-    None means "not clean, load the whole input the ordinary way": any problem at all
-    (even a warning), any row the fast path would hand to the row loop, a row of an unknown
-    customer, a duplicate id, a refund naming a purchase outside the share. So when every
-    share of a partition of the customers comes back clean, the full load would have found
-    no problem either, and the union of the shares' records is exactly its records.
+    None means "not clean, load the whole input the ordinary way": any problem (even a
+    warning) but the warnings about a header that every share gives alike (an unknown or
+    unnamed column: ``validate.header_warning``; they are in the result's problems), any
+    row the fast path would hand to the row loop, a row of an unknown customer, a duplicate
+    id, a refund naming a purchase outside the share. So when every share of a partition of
+    the customers comes back clean, the full load would have found exactly those header
+    warnings and nothing else, and the union of the shares' records is exactly its records.
     """
     if encoding is not None and lookup_encoding(encoding) is None:
         raise UsageError(f"--encoding: unknown encoding {encoding!r} (try utf-8, gb18030 or gbk)")
@@ -256,12 +259,12 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
             if name == "customers":      # the other files are checked against these as they are read
                 customers = CustomerIndex(parts.get("customers"), labels["customers"])
                 if share is not None:
-                    if problems or not customers.ok:
+                    if not customers.ok or not all(map(header_warning, problems)):
                         raise Unclean("customers")
                     keep, ids_mod, ids_rem = share
                     cut = Share({cid: c if keep(cid) else False for cid, c in customers.by_id.items()}, ids_mod,
                                 ids_rem)
-            if share is not None and problems:
+            if share is not None and not all(map(header_warning, problems)):
                 raise Unclean(name)
     for k, name in enumerate(DATASETS):
         order[labels[name]] = k
@@ -283,7 +286,7 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
         else:
             accepted[name] = part.records
 
-    if share is not None and problems:
+    if share is not None and not all(map(header_warning, problems)):
         raise Unclean("refunds")
     counts = {name: (parts[name].read if name in parts else 0) for name in DATASETS}
     skipped = {name: counts[name] - len(accepted.get(name, ())) for name in DATASETS}

@@ -254,6 +254,17 @@ class Share:
     seen: set = field(default_factory=set)
 
 
+# What resolve_columns says about a header (never about a row): the same in every worker of a
+# share load, so a share load may carry them (every other problem makes it give up).
+HEADER_WARNINGS = ("unknown column appears twice; ignored", "column has no name; ignored",
+                   "unknown column ignored", "unknown key ignored")
+
+
+def header_warning(p: Problem) -> bool:
+    """A warning about the header only (an extra column...): harmless to a share load."""
+    return p.severity == "warning" and p.message.startswith(HEADER_WARNINGS)
+
+
 def index_refunded(part: Part) -> None:
     """Fill ``part.first`` (id -> line) for the purchases the refunds name, which is all
     ``check_refunds`` reads of it: a share load does not keep ``first`` while loading."""
