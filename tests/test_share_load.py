@@ -296,3 +296,55 @@ def test_without_fork_the_parts_load_whole_in_one_process(book, monkeypatch):
     one = _cli(book, "overdue-report", "--as-of", AS_OF, "--format", "json")
     two = _cli(book, "overdue-report", "--as-of", AS_OF, "--format", "json", "--jobs", "2")
     assert two.stdout == one.stdout and two.exit_code == 0
+
+
+# --- the safety property, on random books -------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from loader_fixtures import BASE, write_dir  # noqa: E402
+from test_loader_fastpath import REP_ROW, TXN_ROW  # noqa: E402
+
+
+# mostly clean rows (unique ids; a random, maybe bad, row or two on top), so that many books are clean
+_CID = st.sampled_from(["C1", "C2"])
+_DAY = st.sampled_from(["2025-03-01", "2025-03-10", "2025-04-02"])
+_AMT = st.sampled_from(["1.00", "99.90", "250", "0.01"])
+CLEAN_TXN = st.tuples(st.integers(1, 40).map("V{}".format), _CID, _DAY, _AMT,
+                      st.just("purchase"), st.sampled_from(["1", "3", "12"]), st.just(""), st.just(""),
+                      st.sampled_from(["", "shop"]), st.just("online"))
+CLEAN_REP = st.tuples(st.integers(1, 40).map("W{}".format), _CID, _DAY, _AMT, st.sampled_from(["", "normal"]),
+                      st.just("app"))
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(txns=st.lists(CLEAN_TXN, max_size=12, unique_by=lambda r: r[0]),
+       reps=st.lists(CLEAN_REP, max_size=12, unique_by=lambda r: r[0]),
+       bad_txns=st.lists(TXN_ROW, max_size=1), bad_reps=st.lists(REP_ROW, max_size=1),
+       jobs=st.sampled_from([2, 3]), fmt=st.sampled_from(["csv", "jsonl"]))
+def test_clean_shares_mean_a_clean_full_load_with_the_same_records(tmp_path_factory, txns, reps, bad_txns, bad_reps,
+                                                                    jobs, fmt):
+    """Whatever the rows: if every share comes back, the full load found nothing but header
+    warnings and the shares' records together are exactly its records."""
+    root = tmp_path_factory.mktemp("prop")
+    files = {}
+    for name, rows in (("transactions", txns + bad_txns), ("repayments", reps + bad_reps)):
+        base = BASE[f"{name}.csv"]
+        header = base.split("\n", 1)[0].split(",")
+        all_rows = [line.split(",") for line in base.strip("\n").split("\n")[1:]] + [list(r) for r in rows]
+        if fmt == "csv":
+            files[f"{name}.csv"] = ",".join(header) + "\n" + "".join(",".join(r) + "\n" for r in all_rows)
+        else:
+            files[f"{name}.csv"] = None
+            files[f"{name}.jsonl"] = "".join(json.dumps(dict(zip(header, r)), ensure_ascii=False) + "\n"
+                                             for r in all_rows)
+    d = write_dir(root, files)
+    results = shares(d, jobs)
+    if any(r is None for r in results):
+        return                                   # the run falls back to the full load: nothing to compare
+    full = load_dataset(d, CFG, skip_invalid=True)
+    assert all(p.severity == "warning" for p in full.problems)
+    assert all(r.problems == full.problems for r in results)
+    assert union(results, "transactions") == list(full.dataset.transactions)
+    assert union(results, "repayments") == list(full.dataset.repayments)
