@@ -103,8 +103,7 @@ def load_dataset(data_dir: Path, cfg: Config, *, encoding: Optional[str] = None,
     (blank lines are not records); ``Customer.statement_day`` is resolved from the config
     when the row leaves it empty; ``Txn.fee_rate`` stays None when empty.
     """
-    if encoding is not None and lookup_encoding(encoding) is None:
-        raise UsageError(f"--encoding: unknown encoding {encoding!r} (try utf-8, gb18030 or gbk)")
+    _check_encoding(encoding)
     result = _without_gc(lambda: _load(Path(data_dir), cfg, encoding))
     if any(p.severity == "error" for p in result.problems):
         if not skip_invalid:
@@ -135,12 +134,16 @@ def load_share(data_dir: Path, cfg: Config, keep: Callable[[str], bool], *, ids_
     the customers comes back clean, the full load would have found exactly those header
     warnings and nothing else, and the union of the shares' records is exactly its records.
     """
-    if encoding is not None and lookup_encoding(encoding) is None:
-        raise UsageError(f"--encoding: unknown encoding {encoding!r} (try utf-8, gb18030 or gbk)")
+    _check_encoding(encoding)
     try:
         return _without_gc(lambda: _load(Path(data_dir), cfg, encoding, share=(keep, ids_mod, ids_rem)))
     except Unclean:
         return None
+
+
+def _check_encoding(encoding: Optional[str]) -> None:
+    if encoding is not None and lookup_encoding(encoding) is None:
+        raise UsageError(f"--encoding: unknown encoding {encoding!r} (try utf-8, gb18030 or gbk)")
 
 
 def _without_gc(load: Callable[[], LoadResult]) -> LoadResult:
