@@ -10,8 +10,9 @@ Shared by ``bill`` and ``overdue-report`` (see docs/scale.md):
   processes and merges their results in the parent, byte for byte as the single-process
   run writes them. Each forked worker loads and checks its own share of the input
   (``run_shares``, ``io.loader.load_share``) and returns plain, already-rendered rows; if
-  any share is not clean (any problem, even a warning), the parent loads the whole input
-  itself, which words every problem, and forks workers that inherit it (``run_parts``).
+  any share is not clean (any problem, even a warning, but one about a header), the parent
+  loads the whole input itself, which words every problem, and forks workers that inherit
+  it (``run_parts``).
   Where ``fork`` is not available (Windows) the parts run one after the other in the
   parent after a whole load: same output, no speed-up.
 
