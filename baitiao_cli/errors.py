@@ -58,3 +58,23 @@ class UsageError(BaitiaoError):
     """Options that do not make sense together; exit 2 like a command-line parse error."""
 
     exit_status = ExitStatus.USAGE
+
+
+class SkippedRecords(BaitiaoError):
+    """Raised *after* the output is written: ``--skip-invalid`` let invalid records through.
+
+    The CLI lists every skipped problem on stderr, then ``error: N invalid record(s) skipped;
+    <outcome>``, and exits 1. ``outcome`` says what the output covers.
+    """
+
+    def __init__(self, problems: list[Problem], outcome: str):
+        self.problems = list(problems)
+        self.outcome = outcome
+        super().__init__(f"{len(self.problems)} invalid record(s) skipped; {outcome}")
+
+
+class Failed(BaitiaoError):
+    """The command wrote its full answer (stdout and stderr) and only the exit status is left: 1."""
+
+    def __init__(self) -> None:
+        super().__init__("")

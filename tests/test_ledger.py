@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from baitiao_cli.engine.account import fen_str
+from baitiao_cli.engine.money import fen_str
 from baitiao_cli.engine.ledger import payoff_amount, post_deferral, post_repayment, quote_payoff
 from baitiao_cli.engine.schedule import build_schedule
 from ledger_helpers import D, buy, config, cust, d, defer, item, lines, pay, refund, run

@@ -13,7 +13,7 @@ from typing import Optional
 import typer
 from typer.core import TyperGroup
 
-from ..errors import BaitiaoError, DataError, ExitStatus
+from ..errors import BaitiaoError, DataError, ExitStatus, Failed, SkippedRecords
 from ._fastparams import install as _install_plain_coercion
 
 _install_plain_coercion()   # typer 0.2x would import pydantic to coerce option values: ~80 ms
@@ -31,6 +31,12 @@ def report_error(exc: BaitiaoError) -> None:
             sys.stderr.write(f"... and {len(exc.problems) - MAX_PROBLEMS_SHOWN} more problem(s): "
                              "'baitiao validate' lists every one\n")
         sys.stderr.write(f"error: {len(errors)} problem(s) in the input; nothing was computed or written\n")
+    elif isinstance(exc, SkippedRecords):
+        for p in exc.problems:
+            sys.stderr.write(f"error: {p}\n")
+        sys.stderr.write(f"error: {exc}\n")
+    elif isinstance(exc, Failed):
+        pass
     else:
         sys.stderr.write(f"error: {exc}\n")
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, Optional
 
 import typer
 
-from ..errors import RefusedError, UsageError
+from ..errors import RefusedError, SkippedRecords, UsageError
 from ..io.parse import CUSTOMER_ID
 from ..render import Table, csv_text, emit, json_text, warn
 from .common import (
@@ -177,7 +177,7 @@ def customer_statement(dataset, cfg, day: date, customer_id: str) -> list[tuple[
 # --- rendering --------------------------------------------------------------------------------
 
 def _batch_table(rows: list[BillRow], day: date) -> Table:
-    from ..engine.account import fen_str
+    from ..engine.money import fen_str
 
     total = sum(r.total_due_fen for r in rows)
     return Table(headers=BATCH_HEADERS, rows=[r.table for r in rows], title=f"statements dated {day.isoformat()}",
@@ -185,7 +185,7 @@ def _batch_table(rows: list[BillRow], day: date) -> Table:
 
 
 def _customer_tables(acct: Account, st: Statement) -> list[Table]:
-    from ..engine.account import fen_str, to_fen
+    from ..engine.money import fen_str, to_fen
     from ..engine.statement_report import ACTIVITY_LABEL, KIND_LABEL, upcoming_totals
     from ..privacy import mask_phone
 
@@ -382,7 +382,4 @@ def command(
                  csv_table=Table(headers=SUMMARY_HEADERS, rows=[r.summary for r in rows]))
 
     if rejected:
-        for p in rejected:
-            sys.stderr.write(f"error: {p}\n")
-        sys.stderr.write(f"error: {len(rejected)} invalid record(s) skipped; the valid accounts were processed\n")
-        raise typer.Exit(1)
+        raise SkippedRecords(rejected, "the valid accounts were processed")

@@ -14,7 +14,7 @@ import typer
 
 from ..errors import UsageError
 from ..io.config import LoadedConfig, load_config
-from ..io.parse import parse_date, parse_money
+from ..io.parse import CUSTOMER_ID, parse_date, parse_money
 
 
 class Format(str, enum.Enum):
@@ -94,3 +94,10 @@ def money_option(value: str, name: str):
         return parse_money(value)
     except ValueError as e:
         raise UsageError(f"{name}: {e}") from None
+
+
+def customer_option(value: Optional[str], name: str = "--customer") -> str:
+    """The one check of a customer id typed on the command line (usage error, exit 2)."""
+    if not CUSTOMER_ID.match(value or ""):
+        raise UsageError(f"{name}: not a customer id ([A-Za-z0-9_-], 1 to 64 characters): {value!r}")
+    return value

@@ -19,12 +19,13 @@ from typing import Annotated, Any
 
 import typer
 
-from ..engine.account import fen_str
+from ..engine.money import fen_str
 from ..errors import RefusedError, UsageError
 from ..io.parse import parse_int
 from ..render import Table, emit, warn
 from . import posting
 from .common import (
+    customer_option,
     AsOfOpt,
     ConfigOpt,
     DataDirOpt,
@@ -119,7 +120,7 @@ def command(
     except ValueError as e:
         raise UsageError(f"--days: {e}") from None
     did = posting.ref_option(ref)
-    cid = posting.customer_option(customer)
+    cid = customer_option(customer)
     given_as_of = date_option(as_of, "--as-of")
     lc = setup(config, data_dir)
     cfg = lc.config

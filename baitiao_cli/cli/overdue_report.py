@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, Optional
 
 import typer
 
-from ..errors import RefusedError, UsageError
+from ..errors import RefusedError, SkippedRecords, UsageError
 from ..privacy import mask_phone
 from ..render import Table, bar, csv_text, emit, warn
 from .common import (
@@ -201,7 +201,7 @@ def _date(d: Optional[date]) -> Optional[str]:
 # --- JSON (contract: SPEC 5) ----------------------------------------------------------------------
 
 def account_json(r: AccountRisk) -> dict[str, Any]:
-    from ..engine.account import fen_str
+    from ..engine.money import fen_str
 
     c = r.customer
     return {
@@ -227,7 +227,7 @@ def account_json(r: AccountRisk) -> dict[str, Any]:
 
 
 def summary_json(s: PortfolioSummary, policy: RiskPolicy, roll: Optional[RollRates]) -> dict[str, Any]:
-    from ..engine.account import fen_str
+    from ..engine.money import fen_str
     from ..engine.overdue import REGULATORY_LABELS, ratio
 
     rec = s.receivables_fen
@@ -266,7 +266,7 @@ def summary_json(s: PortfolioSummary, policy: RiskPolicy, roll: Optional[RollRat
 
 
 def roll_json(roll: RollRates) -> dict[str, Any]:
-    from ..engine.account import fen_str
+    from ..engine.money import fen_str
     from ..engine.overdue import ratio
 
     rows = []
@@ -293,7 +293,7 @@ def report_json(rep: Report) -> dict[str, Any]:
 # --- CSV rows -------------------------------------------------------------------------------------
 
 def csv_rows(rep: Report) -> list[list[Any]]:
-    from ..engine.account import fen_str
+    from ..engine.money import fen_str
 
     return [[r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone), r.dpd, r.bucket,
              fen_str(r.overdue_fen), fen_str(r.late_fee_fen), fen_str(r.total_owed_fen), r.regulatory_class,
@@ -302,7 +302,7 @@ def csv_rows(rep: Report) -> list[list[Any]]:
 
 
 def worklist_rows(rep: Report) -> list[list[Any]]:
-    from ..engine.account import fen_str
+    from ..engine.money import fen_str
     from ..engine.overdue import REGULATORY_LABELS
 
     return [[k, r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone), r.action or "",
@@ -319,7 +319,7 @@ def worklist_csv(rep: Report) -> str:
 # --- tables ---------------------------------------------------------------------------------------
 
 def tables(rep: Report) -> list[Table]:
-    from ..engine.account import fen_str
+    from ..engine.money import fen_str
     from ..engine.overdue import REGULATORY_LABELS
 
     legend = "class: " + " · ".join(f"{label} {code.replace('_', ' ')}" for code, label in REGULATORY_LABELS.items())
@@ -385,7 +385,7 @@ def tables(rep: Report) -> list[Table]:
 
 
 def roll_tables(roll: RollRates) -> list[Table]:
-    from ..engine.account import fen_str
+    from ..engine.money import fen_str
     from ..engine.overdue import PAID_OFF
 
     span = f"{roll.from_date.isoformat()} → {roll.to_date.isoformat()}"
@@ -464,7 +464,4 @@ def command(
              csv_table=Table(headers=CSV_HEADERS, rows=csv_rows(rep)) if fmt is Format.csv else None)
 
     if rejected:
-        for p in rejected:
-            sys.stderr.write(f"error: {p}\n")
-        sys.stderr.write(f"error: {len(rejected)} invalid record(s) skipped; the report covers the valid ones\n")
-        raise typer.Exit(1)
+        raise SkippedRecords(rejected, "the report covers the valid ones")

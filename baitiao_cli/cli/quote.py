@@ -24,9 +24,10 @@ import typer
 
 from ..engine.money import money_str, rate_str
 from ..errors import RefusedError, UsageError
-from ..io.parse import CUSTOMER_ID, parse_rate
+from ..io.parse import parse_rate
 from ..render import Table, emit, warn
 from .common import (
+    customer_option,
     ConfigOpt, DataDirOpt, EncodingOpt, Format, FormatOpt, date_option, money_option, setup, today_in,
 )
 
@@ -274,8 +275,8 @@ def command(
     amt = money_option(amount, "--amount")
     rate = _fee_rate_option(fee_rate)
     given_date = date_option(purchase_date, "--date")
-    if customer is not None and not CUSTOMER_ID.fullmatch(customer):
-        raise UsageError(f"--customer: not a customer id ([A-Za-z0-9_-], 1 to 64 characters): {customer!r}")
+    if customer is not None:
+        customer_option(customer)
     lc = setup(config, data_dir)
     cfg = lc.config
     when: date = given_date or today_in(cfg.billing.timezone)

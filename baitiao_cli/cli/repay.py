@@ -20,12 +20,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ..engine.account import CREDIT, Account, AllocationLine, fen_str
-from ..engine.money import money_str
+from ..engine.account import CREDIT, Account, AllocationLine
+from ..engine.money import fen_str, money_str
 from ..errors import RefusedError
 from ..render import Table, emit, warn
 from . import posting
 from .common import (
+    customer_option,
     AsOfOpt,
     ConfigOpt,
     DataDirOpt,
@@ -163,7 +164,7 @@ def command(
     amt = money_option(amount, "--amount")
     when = date_option(value_date, "--date")
     rid = posting.ref_option(ref)
-    cid = posting.customer_option(customer)
+    cid = customer_option(customer)
     ch = posting.channel_option(channel)
     given_as_of = date_option(as_of, "--as-of")
     lc = setup(config, data_dir)

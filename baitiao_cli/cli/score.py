@@ -38,9 +38,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from ..errors import DataError, Problem, RefusedError, UsageError
+from ..errors import DataError, Problem, RefusedError, SkippedRecords, UsageError
 from ..render import Table, emit, warn
 from .common import (
+    customer_option,
     AsOfOpt,
     ConfigOpt,
     DataDirOpt,
@@ -131,8 +132,8 @@ def command(
             raise UsageError("--psi-against compares the score distributions of the whole book: not with --customer")
         if earlier >= day:
             raise UsageError(f"--psi-against: {earlier.isoformat()} must be before --as-of {day.isoformat()}")
-    if customer is not None and not _valid_customer_id(customer):
-        raise UsageError(f"--customer: not a customer id ([A-Za-z0-9_-], 1 to 64 characters): {customer!r}")
+    if customer is not None:
+        customer_option(customer)
     pd_model, shown_path = load_customer_model(model_path)
     _warn_scaling(pd_model.meta.get("scaling"), scoring.scaling, shown_path)
 
@@ -156,18 +157,11 @@ def command(
         psi = psi_report(before, scored, scoring, earlier, day)
     _render_customers(fmt.value, scored, day, shown_path, scoring, psi, single=customer is not None)
     if rejected:
-        for p in rejected:
-            sys.stderr.write(f"error: {p}\n")
-        sys.stderr.write(f"error: {len(rejected)} invalid record(s) skipped; the scores cover the valid ones\n")
-        raise typer.Exit(1)
+        raise SkippedRecords(rejected, "the scores cover the valid ones")
 
 
 # --- the customer path: shared with `quote --customer` ------------------------------------------------
 
-def _valid_customer_id(value: str) -> bool:
-    from ..io.parse import CUSTOMER_ID
-
-    return CUSTOMER_ID.fullmatch(value) is not None
 
 
 def load_customer_model(model_path: Path | None) -> tuple["PdModel", Path]:

@@ -11,6 +11,7 @@ import sys
 
 import typer
 
+from ..errors import Failed
 from ..io.loader import DATASETS, load_dataset
 from ..render import Table, emit
 from .common import ConfigOpt, DataDirOpt, EncodingOpt, FormatOpt, Format, setup
@@ -66,4 +67,4 @@ def command(
                   footer=f"{verdict}: {obj['errors']} error(s), {obj['warnings']} warning(s)")
     emit(fmt.value, json_obj=obj, tables=[table], csv_table=table)
     if obj["errors"]:
-        raise typer.Exit(1)
+        raise Failed()   # every problem is already on stderr

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import NamedTuple, Optional
 
 from .model import Customer
+from .money import dec, to_fen
 
 # Item kinds
 PURCHASE_ITEM = "purchase"          # pay-in-full purchase (N = 1)
@@ -36,27 +37,6 @@ ACT_REFUND = "refund"               # a refund of a purchase
 ACT_CREDIT_APPLIED = "credit_applied"   # credit balance used to pay billed items
 ACT_LATE_FEE = "late_fee_posted"    # late fee posted (at a repayment or a statement date)
 ACT_DEFERRAL = "deferral"           # a deferral of a statement
-
-
-def dec(fen: int) -> Decimal:
-    """Integer fen -> Decimal yuan with exactly two places (``10600 -> Decimal('106.00')``)."""
-    return Decimal(fen).scaleb(-2)
-
-
-def fen_str(fen: int) -> str:
-    """Integer fen -> the contract money string (``10600 -> '106.00'``, ``-5 -> '-0.05'``)."""
-    if fen < 0:
-        return "-" + fen_str(-fen)
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
-def to_fen(amount: Decimal) -> int:
-    """Decimal yuan with at most two decimals -> integer fen. More decimals is a programming error."""
-    v = amount.scaleb(2)
-    i = int(v)
-    if i != v:
-        raise ValueError(f"amount with more than 2 decimals reached the engine: {amount}")
-    return i
 
 
 class Item(NamedTuple):

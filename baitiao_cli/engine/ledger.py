@@ -36,12 +36,12 @@ from typing import Iterable, Iterator, Optional, Sequence
 from .account import (
     ACT_CREDIT_APPLIED, ACT_DEFERRAL, ACT_LATE_FEE, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, CREDIT,
     CREDIT_SOURCE, DEFERRAL_FEE_ITEM, FEE, INSTALLMENT_ITEM, LATE_FEE, PRINCIPAL, PURCHASE_ITEM,
-    Account, AccountStatus, Activity, Allocation, AllocationLine, DeferralApplied, Item, LateFees, OverdueStatus,
-    PurchaseSummary, ScheduledPeriod, Statement, StatementLine, StatementStatus, dec, to_fen,
+    Account, AccountStatus, Activity, Allocation, AllocationLine, DeferralApplied, Item, LateFees,
+    OverdueStatus, PurchaseSummary, ScheduledPeriod, Statement, StatementLine, StatementStatus,
 )
 from .config import Config
 from .model import REFUND, SETTLE, Customer, Dataset, Deferral, Repayment, Txn
-from .money import ROUNDING_MODES
+from .money import ROUNDING_MODES, dec, to_fen
 from .schedule import period_fee
 
 ALL_REMAINING = "all_remaining"

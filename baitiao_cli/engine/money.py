@@ -28,3 +28,24 @@ def money_str(amount: Decimal) -> str:
 def rate_str(rate: Decimal, places: int = 4) -> str:
     """Decimal string with ``places`` decimals (contract: at least 4)."""
     return str(rate.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def dec(fen: int) -> Decimal:
+    """Integer fen -> Decimal yuan with exactly two places (``10600 -> Decimal('106.00')``)."""
+    return Decimal(fen).scaleb(-2)
+
+
+def fen_str(fen: int) -> str:
+    """Integer fen -> the contract money string (``10600 -> '106.00'``, ``-5 -> '-0.05'``)."""
+    if fen < 0:
+        return "-" + fen_str(-fen)
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def to_fen(amount: Decimal) -> int:
+    """Decimal yuan with at most two decimals -> integer fen. More decimals is a programming error."""
+    v = amount.scaleb(2)
+    i = int(v)
+    if i != v:
+        raise ValueError(f"amount with more than 2 decimals reached the engine: {amount}")
+    return i

@@ -29,9 +29,9 @@ from unicodedata import east_asian_width
 
 from ..privacy import mask_phone
 from .account import (
-    ACT_CREDIT_APPLIED, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, Account, Statement, StatementLine, fen_str,
-    to_fen,
+    ACT_CREDIT_APPLIED, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, Account, Statement, StatementLine,
 )
+from .money import fen_str, to_fen
 
 SUMMARY_HEADERS = (
     "customer_id", "name", "phone", "statement_date", "due_date", "deferred_due_date", "new_principal",
