@@ -150,7 +150,7 @@ def command(
             applied = next((a for a in acct.deferrals if a.deferral_id == did), None)
             if applied is None:
                 for w in acct.warnings:
-                    if did in w:
+                    if w.record_id == did:
                         warn(w)
             obj = build_report("duplicate", request, applied, today, str(path), back_dated=False)
         else:

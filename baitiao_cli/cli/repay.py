@@ -225,7 +225,7 @@ def command(
                 if back:
                     base = replay(cust, txns, reps, defs, cfg, today, statements=STATEMENTS_NONE)
                     for w in post.account.warnings:
-                        if w not in base.warnings and rid not in w:
+                        if w not in base.warnings and w.record_id != rid:
                             warn(f"after this repayment: {w}")
                 if all(ln.component == CREDIT for ln in alloc.lines):
                     warn(f"nothing was owed on {when.isoformat()}: the whole amount becomes credit balance")

@@ -39,6 +39,25 @@ ACT_LATE_FEE = "late_fee_posted"    # late fee posted (at a repayment or a state
 ACT_DEFERRAL = "deferral"           # a deferral of a statement
 
 
+class EngineWarning(str):
+    """A warning of the replay, as typed data: it reads as its plain-words message (what is
+    printed), ``kind`` says what happened (``settle_short``, ``deferral_refused``,
+    ``refund_exceeds``, ``refund_unmatched``, ``duplicate_repayment``, ``other_customer``,
+    ``before_opening``) and ``record_id`` names the journal or transaction record it is about."""
+
+    kind: str
+    record_id: str
+
+    def __new__(cls, kind: str, record_id: str, message: str) -> "EngineWarning":
+        obj = super().__new__(cls, message)
+        obj.kind = kind
+        obj.record_id = record_id
+        return obj
+
+    def __reduce__(self):
+        return (EngineWarning, (self.kind, self.record_id, str(self)))
+
+
 class Item(NamedTuple):
     """A billed item (a purchase/installment period billed on a statement, or a deferral fee).
 

@@ -36,7 +36,7 @@ from typing import Iterable, Iterator, Optional, Sequence
 from .account import (
     ACT_CREDIT_APPLIED, ACT_DEFERRAL, ACT_LATE_FEE, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, CREDIT,
     CREDIT_SOURCE, DEFERRAL_FEE_ITEM, FEE, INSTALLMENT_ITEM, LATE_FEE, PRINCIPAL, PURCHASE_ITEM,
-    Account, AccountStatus, Activity, Allocation, AllocationLine, DeferralApplied, Item, LateFees,
+    Account, AccountStatus, Activity, Allocation, AllocationLine, DeferralApplied, EngineWarning, Item, LateFees,
     OverdueStatus, PurchaseSummary, ScheduledPeriod, Statement, StatementLine, StatementStatus,
 )
 from .config import Config
@@ -184,11 +184,14 @@ class _Replay:
         self.activity: list[Activity] = []
         self.act_mark = 0
         self.stmts: list[tuple] = []
-        self.warnings: list[str] = []
+        self.warnings: list[EngineWarning] = []
         self.refusals: dict[str, str] = {}   # repayment/deferral id -> why the rules refused/changed it
         self.seen_rep: set[str] = set()
 
     # ---- late fee ---------------------------------------------------------------------------
+    def warn(self, kind: str, record_id: str, message: str) -> None:
+        self.warnings.append(EngineWarning(kind, record_id, message))
+
     def advance(self, E: int) -> None:
         """Accrue late fee for days T+1..E on the balances at the start of those days."""
         T = self.T
@@ -394,14 +397,14 @@ class _Replay:
     def refund(self, t: Txn) -> None:
         p = self.pmap.get(t.ref_txn_id or "")
         if p is None:
-            self.warnings.append(f"refund {t.txn_id}: purchase {t.ref_txn_id!r} is not a purchase of this "
-                                 f"customer dated on or before the refund; ignored")
+            self.warn("refund_unmatched", t.txn_id, f"refund {t.txn_id}: purchase {t.ref_txn_id!r} is not a purchase of this "
+                                                    f"customer dated on or before the refund; ignored")
             return
         amt = to_fen(t.amount)
         left = p.amount - p.refunded
         if amt > left:
-            self.warnings.append(f"refund {t.txn_id}: {dec(amt)} exceeds what is left of purchase {p.txn_id} "
-                                 f"({dec(left)}); ignored")
+            self.warn("refund_exceeds", t.txn_id, f"refund {t.txn_id}: {dec(amt)} exceeds what is left of purchase {p.txn_id} "
+                                                  f"({dec(left)}); ignored")
             return
         t_ord = t.date.toordinal()
         self.advance(t_ord)
@@ -476,8 +479,8 @@ class _Replay:
 
     def repay(self, r: Repayment) -> None:
         if r.repayment_id in self.seen_rep:
-            self.warnings.append(f"repayment {r.repayment_id}: duplicate repayment_id in the journal; "
-                                 f"applied once")
+            self.warn("duplicate_repayment", r.repayment_id, f"repayment {r.repayment_id}: duplicate repayment_id in the journal; "
+                                                             f"applied once")
             return
         self.seen_rep.add(r.repayment_id)
         amt = to_fen(r.amount)
@@ -499,7 +502,7 @@ class _Replay:
             else:
                 why = f"settle of {dec(amt)} on {t} does not cover the payoff {dec(payoff)}"
                 self.refusals[r.repayment_id] = why
-                self.warnings.append(f"repayment {r.repayment_id}: {why}; applied as a normal repayment")
+                self.warn("settle_short", r.repayment_id, f"repayment {r.repayment_id}: {why}; applied as a normal repayment")
         lines, rest = self.allocate(amt, t, r.repayment_id)
         if rest:
             self.credit += rest
@@ -520,7 +523,7 @@ class _Replay:
         why = self._deferral_refusal(d)
         if why:
             self.refusals[d.deferral_id] = why
-            self.warnings.append(f"deferral {d.deferral_id}: {why}; ignored")
+            self.warn("deferral_refused", d.deferral_id, f"deferral {d.deferral_id}: {why}; ignored")
             return
         m = month_index(d.statement_date)
         s, s_ord, _odue, odue_ord = _cal(m, self.sday, self.due_days)
@@ -578,13 +581,13 @@ class _Replay:
             if t.date > as_of:
                 continue
             if t.customer_id != cid:
-                self.warnings.append(f"transaction {t.txn_id} belongs to customer {t.customer_id}; ignored")
+                self.warn("other_customer", t.txn_id, f"transaction {t.txn_id} belongs to customer {t.customer_id}; ignored")
             elif t.type == REFUND:
                 refunds.append(t)
             else:
                 if t.date < opened:
-                    self.warnings.append(f"purchase {t.txn_id} on {t.date} is before the account opened "
-                                         f"({opened})")
+                    self.warn("before_opening", t.txn_id, f"purchase {t.txn_id} on {t.date} is before the account opened "
+                                                          f"({opened})")
                     if t.date < start:
                         start = t.date
                 purchases.append(t)
@@ -593,7 +596,7 @@ class _Replay:
             if r.date > as_of:
                 continue
             if r.customer_id != cid:
-                self.warnings.append(f"repayment {r.repayment_id} belongs to customer {r.customer_id}; ignored")
+                self.warn("other_customer", r.repayment_id, f"repayment {r.repayment_id} belongs to customer {r.customer_id}; ignored")
             else:
                 reps.append(r)
         defs = []
@@ -601,7 +604,7 @@ class _Replay:
             if d.date > as_of:
                 continue
             if d.customer_id != cid:
-                self.warnings.append(f"deferral {d.deferral_id} belongs to customer {d.customer_id}; ignored")
+                self.warn("other_customer", d.deferral_id, f"deferral {d.deferral_id} belongs to customer {d.customer_id}; ignored")
             else:
                 defs.append(d)
         # One list of (key, record), key = ((day * 4 + kind) << 32) + rank: kind is purchase 0,
