@@ -37,6 +37,11 @@ def rate_str(rate: Decimal, places: int = 4, *, exact: bool = False) -> str:
     return str(shown)
 
 
+def percent_str(rate: Decimal, places: int = 2) -> str:
+    """A rate as a percent for people, rounded half up: 0.10899 -> "10.90%"."""
+    return str((rate * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)) + "%"
+
+
 def dec(fen: int) -> Decimal:
     """Integer fen -> Decimal yuan with exactly two places (``10600 -> Decimal('106.00')``)."""
     return Decimal(fen).scaleb(-2)
