@@ -36,19 +36,8 @@ import typer
 from ..errors import SkippedRecords, UsageError
 from ..render import emit, warn
 from ..services.scoring import DEFAULT_MODEL  # noqa: F401 - where tests and docs look for the shipped model
-from .common import (
-    AsOfOpt,
-    ConfigOpt,
-    DataDirOpt,
-    EncodingOpt,
-    Format,
-    FormatOpt,
-    SkipInvalidOpt,
-    as_of_date,
-    customer_option,
-    date_option,
-    setup,
-)
+from .common import (AsOfOpt, ConfigOpt, DataDirOpt, EncodingOpt, Format, FormatOpt, SkipInvalidOpt, as_of_date,
+                     customer_option, date_option, setup)
 
 
 def command(
