@@ -13,7 +13,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Optional
 
-from .features import CustomerFeatures, bin_text, customer_features, model_row, reason_text, reference_limit
+from . import features as customer_feature_rules     # looked up per call: tests replace customer_features
+from .features import CustomerFeatures, bin_text, model_row, reason_text, reference_limit
 from .scoring import Offer, Scaling, Scoring, offer_for, reasons, round_score
 from .train.modelfile import PdModel, sigmoid
 
@@ -77,7 +78,7 @@ def best_bins(model: PdModel) -> dict[str, str]:
 def score_account(account: "Account", model: PdModel, scoring: Scoring, cfg: "Config") -> CustomerScore:
     """Features -> PD -> score -> grade, limit, terms, price -> reasons, for one replayed account."""
     c = account.customer
-    feats = customer_features(account, reference_limit(c, scoring))
+    feats = customer_feature_rules.customer_features(account, reference_limit(c, scoring))
     values = feats.as_dict()
     row = model_row(values)
     z = model.log_odds(row)

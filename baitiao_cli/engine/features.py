@@ -367,7 +367,8 @@ _REASON_WORDS: dict[str, tuple[Optional[str], Callable[[Any], str]]] = {
     "active_installment_plans": (None, lambda v: f"{v} installment plan{'s' if v != 1 else ''} still running"),
     "refund_share": ("no purchase in the last 12 months",
                      lambda v: f"refunds: {_pct(Decimal(v))} of the last 12 months' purchases"),
-    "monthly_income": ("no monthly income declared", lambda v: f"declared monthly income {Decimal(v).quantize(_MONEY)}"),
+    "monthly_income": ("no monthly income declared",
+                       lambda v: f"declared monthly income {Decimal(v).quantize(_MONEY)}"),
 }
 _ZERO_IS_NO_VALUE = frozenset({"worst_dpd_12m", "current_dpd"})
 

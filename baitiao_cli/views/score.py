@@ -19,10 +19,6 @@ CSV_HEADERS = ("customer_id", "name", "score", "grade", "pd", "credit_limit", "m
 _SHARE_PLACES = Decimal("0.1")
 
 
-def fee_rate_text(rate: Decimal) -> str:
-    return rate_str(rate, exact=True)
-
-
 def terms_text(terms: tuple[int, ...]) -> str:
     return " ".join(str(t) for t in terms) if terms else "none"
 
@@ -40,7 +36,7 @@ def customer_json(s: "CustomerScore") -> dict:
         "credit_limit": money_str(s.offer.credit_limit),
         "allowed_terms": list(s.offer.allowed_terms),
         "reasons": list(s.reasons),
-        "fee_rate": fee_rate_text(s.offer.fee_rate),
+        "fee_rate": rate_str(s.offer.fee_rate, exact=True),
         "manual_limit": s.offer.manual_limit,
         "unpaid_principal": money_str(s.unpaid_principal),
         "available_credit": money_str(s.available_credit),
@@ -94,7 +90,7 @@ def _csv_row(s: "CustomerScore") -> list:
     reasons = list(s.reasons) + [""] * (4 - len(s.reasons))
     return [s.customer_id, s.name, s.score, s.offer.grade, s.pd, money_str(s.offer.credit_limit),
             "yes" if s.offer.manual_limit else "", money_str(s.available_credit),
-            terms_text(s.offer.allowed_terms), fee_rate_text(s.offer.fee_rate), s.dpd,
+            terms_text(s.offer.allowed_terms), rate_str(s.offer.fee_rate, exact=True), s.dpd,
             "yes" if s.frozen else "", *reasons]
 
 
@@ -106,7 +102,7 @@ def _book_tables(r: "CustomerScores") -> list[Table]:
         rows=[[s.customer_id, s.name, s.score, s.offer.grade, s.pd,
                money_str(s.offer.credit_limit) + (" (manual)" if s.offer.manual_limit else ""),
                money_str(s.available_credit) + (" frozen" if s.frozen else ""),
-               terms_text(s.offer.allowed_terms), fee_rate_text(s.offer.fee_rate),
+               terms_text(s.offer.allowed_terms), rate_str(s.offer.fee_rate, exact=True),
                s.reasons[0] if s.reasons else ""] for s in scored],
         title=f"{len(scored)} customers scored on {r.as_of.isoformat()} with {r.model_path.name}",
         align_right=frozenset({"score", "PD", "limit", "available", "fee/period"}))
@@ -117,7 +113,7 @@ def _book_tables(r: "CustomerScores") -> list[Table]:
         headers=("grade", "scores", "customers", "share", "limit", "terms", "fee/period"),
         rows=[[g.grade, score_range(grades, k), counts[g.grade],
                f"{(Decimal(counts[g.grade]) * 100 / n).quantize(_SHARE_PLACES)}%",
-               money_str(g.base_limit), terms_text(g.terms), fee_rate_text(g.fee_rate)]
+               money_str(g.base_limit), terms_text(g.terms), rate_str(g.fee_rate, exact=True)]
               for k, g in enumerate(grades)],
         title="Grades", align_right=frozenset({"customers", "share", "limit", "fee/period"}))
     return [main, summary]
@@ -157,7 +153,8 @@ def _detail_tables(s: "CustomerScore", r: "CustomerScores") -> list[Table]:
               ["unpaid principal", money_str(s.unpaid_principal)],
               ["available credit", money_str(s.available_credit)
                + (f" (credit line frozen: {s.dpd} days past due)" if s.frozen else "")],
-              ["allowed terms", terms_text(o.allowed_terms)], ["fee rate per period", fee_rate_text(o.fee_rate)]],
+              ["allowed terms", terms_text(o.allowed_terms)],
+              ["fee rate per period", rate_str(o.fee_rate, exact=True)]],
         title=f"{s.customer_id} {s.name} on {s.as_of.isoformat()} ({r.model_path.name})",
         lead=tuple(f"reason {k}: {reason}" for k, reason in enumerate(s.reasons, 1)) or ("no reason: no points lost",))
     f = s.features.as_dict()
