@@ -35,7 +35,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from baitiao_cli.cli.train import history_command_line, train_from_history  # noqa: E402
+from baitiao_cli.services.training import history_command_line, train_from_history  # noqa: E402
 from baitiao_cli.engine.config import Config  # noqa: E402
 from baitiao_cli.engine.scoring import Scoring  # noqa: E402
 from baitiao_cli.engine.train.fit import TrainSettings  # noqa: E402

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
 
+from .scoring import Scoring
+
 
 @dataclass(frozen=True, slots=True)
 class Billing:
@@ -74,6 +76,10 @@ class Overdue:
     )
     freeze_from_day: int = 1
 
+    def credit_line_frozen(self, dpd: int) -> bool:
+        """The credit line is frozen while the account is ``freeze_from_day`` or more days past due."""
+        return dpd > 0 and dpd >= self.freeze_from_day
+
 
 @dataclass(frozen=True, slots=True)
 class Ecl:
@@ -93,3 +99,4 @@ class Config:
     deferral: DeferralCfg = field(default_factory=DeferralCfg)
     overdue: Overdue = field(default_factory=Overdue)
     ecl: Ecl = field(default_factory=Ecl)
+    scoring: Scoring = field(default_factory=Scoring)   # [scoring], validated once at load

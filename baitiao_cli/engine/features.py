@@ -54,7 +54,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from .account import Account, Item
 
@@ -347,44 +347,39 @@ def reason_text(name: str, value: Optional[Number], best: Optional[str] = None) 
     return f"{text} (best-scoring: {best})" if best else text
 
 
+# feature -> (the words when it has no value, else None; the words for a value). "No value" is None,
+# and also 0 for the DPD features (nothing past due).
+_REASON_WORDS: dict[str, tuple[Optional[str], Callable[[Any], str]]] = {
+    "months_on_book": (None, lambda v: f"short history with us: {v} month{'s' if v != 1 else ''} since the "
+                                       "account opened"),
+    "on_time_share": ("no bill was due in the last 12 months: no repayment record yet",
+                      lambda v: f"bills paid on time: {_pct(Decimal(v))} of those due in the last 12 months"),
+    "worst_dpd_12m": ("repayment record of the last 12 months",
+                      lambda v: f"a bill was {v} days past due in the last 12 months"),
+    "current_dpd": ("current repayment status", lambda v: f"{v} days past due now"),
+    "utilisation": ("no credit limit to measure the use of credit against",
+                    lambda v: f"credit in use: {_pct(Decimal(v))} of the credit limit"),
+    "avg_monthly_spend_12m": (None, lambda v: f"spending level: {Decimal(v or 0).quantize(_MONEY)} a month on "
+                                              "average over the last 12 months"),
+    "spend_trend": ("too little spending history to see a trend",
+                    lambda v: f"spending in the last 3 months is {Decimal(v).quantize(Decimal('0.01'))} times "
+                              "the monthly level of the 9 months before"),
+    "active_installment_plans": (None, lambda v: f"{v} installment plan{'s' if v != 1 else ''} still running"),
+    "refund_share": ("no purchase in the last 12 months",
+                     lambda v: f"refunds: {_pct(Decimal(v))} of the last 12 months' purchases"),
+    "monthly_income": ("no monthly income declared",
+                       lambda v: f"declared monthly income {Decimal(v).quantize(_MONEY)}"),
+}
+_ZERO_IS_NO_VALUE = frozenset({"worst_dpd_12m", "current_dpd"})
+
+
 def _reason_words(name: str, value: Optional[Number]) -> str:
-    v = value
-    if name == "months_on_book":
-        return f"short history with us: {v} month{'s' if v != 1 else ''} since the account opened"
-    if name == "on_time_share":
-        if v is None:
-            return "no bill was due in the last 12 months: no repayment record yet"
-        return f"bills paid on time: {_pct(Decimal(v))} of those due in the last 12 months"
-    if name == "worst_dpd_12m":
-        if not v:
-            return "repayment record of the last 12 months"
-        return f"a bill was {v} days past due in the last 12 months"
-    if name == "current_dpd":
-        if not v:
-            return "current repayment status"
-        return f"{v} days past due now"
-    if name == "utilisation":
-        if v is None:
-            return "no credit limit to measure the use of credit against"
-        return f"credit in use: {_pct(Decimal(v))} of the credit limit"
-    if name == "avg_monthly_spend_12m":
-        return f"spending level: {Decimal(v or 0).quantize(_MONEY)} a month on average over the last 12 months"
-    if name == "spend_trend":
-        if v is None:
-            return "too little spending history to see a trend"
-        return (f"spending in the last 3 months is {Decimal(v).quantize(Decimal('0.01'))} times "
-                "the monthly level of the 9 months before")
-    if name == "active_installment_plans":
-        return f"{v} installment plan{'s' if v != 1 else ''} still running"
-    if name == "refund_share":
-        if v is None:
-            return "no purchase in the last 12 months"
-        return f"refunds: {_pct(Decimal(v))} of the last 12 months' purchases"
-    if name == "monthly_income":
-        if v is None:
-            return "no monthly income declared"
-        return f"declared monthly income {Decimal(v).quantize(_MONEY)}"
-    return name
+    entry = _REASON_WORDS.get(name)
+    if entry is None:
+        return name
+    no_value, words = entry
+    absent = not value if name in _ZERO_IS_NO_VALUE else value is None
+    return no_value if no_value is not None and absent else words(value)
 
 
 # --- a population with its label: training from the history --------------------------------------

@@ -25,9 +25,21 @@ def money_str(amount: Decimal) -> str:
     return str(amount.quantize(FEN, rounding=ROUND_HALF_UP))
 
 
-def rate_str(rate: Decimal, places: int = 4) -> str:
-    """Decimal string with ``places`` decimals (contract: at least 4)."""
-    return str(rate.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+def rate_str(rate: Decimal, places: int = 4, *, exact: bool = False) -> str:
+    """Decimal string with ``places`` decimals (contract: at least 4), rounded half up.
+
+    ``exact=True`` (a configured rate is a contract term): at least ``places`` decimals and never
+    rounded (0.004 -> "0.0040", 0.00625 -> "0.00625").
+    """
+    shown = rate.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if exact and shown != rate:
+        return format(rate.normalize(), "f")
+    return str(shown)
+
+
+def percent_str(rate: Decimal, places: int = 2) -> str:
+    """A rate as a percent for people, rounded half up: 0.10899 -> "10.90%"."""
+    return str((rate * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)) + "%"
 
 
 def dec(fen: int) -> Decimal:

@@ -104,7 +104,7 @@ DEFAULT_GRADES: tuple[GradePolicy, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Scoring:
-    """The ``[scoring]`` config section, validated (built by ``baitiao_cli.io.config.build_scoring``)."""
+    """The ``[scoring]`` config section, validated once at load into ``Config.scoring`` (``io.config.build_scoring``)."""
 
     scaling: Scaling = field(default_factory=Scaling)
     income_multiple: Decimal = Decimal("3")

@@ -24,6 +24,7 @@ from ..engine.config import (
     Action, Billing, Config, DeferralCfg, Ecl, Installments, LateFee, Overdue, Pricing,
 )
 from ..engine.money import ROUNDING_MODES
+from ..engine.scoring import GradePolicy, Scaling, Scoring
 from ..errors import ConfigError
 
 ENV_VAR = "BAITIAO_CONFIG"
@@ -43,7 +44,8 @@ SCHEMA: dict[str, dict[str, str]] = {
 
 # Extra sections other modules register (e.g. scoring) with their own validators.
 EXTRA_SECTIONS: dict[str, dict[str, str]] = {
-    # [scoring]: points scaling, grade policy and the model file (engine/scoring.py, build_scoring).
+    # [scoring]: points scaling, grade policy and the model file (engine/scoring.py, build_scoring);
+    # built once into Config.scoring.
     "scoring": {"base_score": "rate", "base_odds": "rate", "pdo": "rate", "income_multiple": "rate",
                 "limit_step": "rate", "model": "str", "grades": "grade_list"},
 }
@@ -54,7 +56,7 @@ class LoadedConfig:
     config: Config
     path: Optional[Path]          # None when built-in defaults are used
     data_dir: Path                # resolved data directory
-    raw: dict                     # the parsed TOML (for sections other modules own)
+    raw: dict                     # the parsed TOML as read (every section is built into ``config``)
 
 
 def find_config(explicit: Optional[str]) -> Optional[Path]:
@@ -179,122 +181,148 @@ def parse_config_text(text: str, source: str = "config.toml") -> dict:
 
 
 def build_config(raw: dict) -> Config:
-    """Validate a parsed TOML mapping and build the immutable Config. Raises ConfigError."""
+    """Validate a parsed TOML mapping and build the immutable Config. Raises ConfigError.
+
+    Sections are checked in file order of the schema (billing, installments, pricing, late_fee,
+    deferral, overdue, ecl, scoring, data): the first problem found is the one reported.
+    """
     _check_keys(raw)
     d = Config()
-    data = raw.get("data", {})
-    b = raw.get("billing", {})
-    billing = Billing(
-        statement_day=_int(b.get("statement_day", d.billing.statement_day), "billing.statement_day", 1, 28),
-        due_days=_int(b.get("due_days", d.billing.due_days), "billing.due_days", 0, 60),
-        grace_days=_int(b.get("grace_days", d.billing.grace_days), "billing.grace_days", 0, 60),
-        rounding=_str(b.get("rounding", d.billing.rounding), "billing.rounding", tuple(ROUNDING_MODES)),
-        timezone=_timezone(b.get("timezone", d.billing.timezone), "billing.timezone"),
+    billing = _billing(raw.get("billing", {}), d.billing)
+    installments = _installments(raw.get("installments", {}), d.installments)
+    pricing = _pricing(raw.get("pricing", {}), d.pricing, installments.terms)
+    late_fee = _late_fee(raw.get("late_fee", {}), d.late_fee)
+    deferral = _deferral(raw.get("deferral", {}), d.deferral)
+    overdue = _overdue(raw.get("overdue", {}), d.overdue)
+    ecl = _ecl(raw.get("ecl", {}), d.ecl)
+    scoring = build_scoring(raw.get("scoring", {}), installments.terms)
+    return Config(data_dir=_str(raw.get("data", {}).get("dir", d.data_dir), "data.dir"), billing=billing,
+                  installments=installments, pricing=pricing, late_fee=late_fee,
+                  deferral=deferral, overdue=overdue, ecl=ecl, scoring=scoring)
+
+
+def _billing(b: dict, d: Billing) -> Billing:
+    return Billing(
+        statement_day=_int(b.get("statement_day", d.statement_day), "billing.statement_day", 1, 28),
+        due_days=_int(b.get("due_days", d.due_days), "billing.due_days", 0, 60),
+        grace_days=_int(b.get("grace_days", d.grace_days), "billing.grace_days", 0, 60),
+        rounding=_str(b.get("rounding", d.rounding), "billing.rounding", tuple(ROUNDING_MODES)),
+        timezone=_timezone(b.get("timezone", d.timezone), "billing.timezone"),
     )
-    i = raw.get("installments", {})
-    terms_raw = i.get("terms", list(d.installments.terms))
+
+
+def _installments(i: dict, d: Installments) -> Installments:
+    terms_raw = i.get("terms", list(d.terms))
     if not isinstance(terms_raw, list) or not terms_raw:
         raise ConfigError("installments.terms: expected a non-empty list of whole numbers")
     terms = tuple(_int(t, "installments.terms", 1, 120) for t in terms_raw)
     if len(set(terms)) != len(terms):
         raise ConfigError("installments.terms: duplicate term")
-    installments = Installments(
+    return Installments(
         terms=terms,
-        early_settlement_fees=_str(i.get("early_settlement_fees", d.installments.early_settlement_fees),
+        early_settlement_fees=_str(i.get("early_settlement_fees", d.early_settlement_fees),
                                    "installments.early_settlement_fees",
                                    ("all_remaining", "current_period", "none")),
     )
-    p = raw.get("pricing", {})
+
+
+def _fee_rates(fr: Any, terms: tuple[int, ...]) -> tuple[tuple[int, Decimal], ...]:
+    """``pricing.fee_rates``: a rate for installment terms of ``installments.terms`` only."""
+    if not isinstance(fr, dict):
+        raise ConfigError("pricing.fee_rates: expected a table like { \"3\" = \"0.005\" }")
+    rates: list[tuple[int, Decimal]] = []
+    for k, v in fr.items():
+        # a plain number of periods: int() alone would also take " 3", "+3" and "1_2"
+        if not (isinstance(k, str) and k.isascii() and k.isdigit()):
+            raise ConfigError(f"pricing.fee_rates: key {k!r} is not a term (a number of installments)")
+        t = int(k)
+        if t not in terms:
+            raise ConfigError(f"pricing.fee_rates.{k}: term {t} is not in installments.terms")
+        if t == 1:
+            raise ConfigError("pricing.fee_rates.1: pay-in-full (1 installment) is interest-free "
+                              "and takes no fee rate")
+        if any(t == seen for seen, _ in rates):
+            raise ConfigError(f"pricing.fee_rates: term {t} is given twice")
+        rates.append((t, _rate(v, f"pricing.fee_rates.{k}")))
+    return tuple(sorted(rates))
+
+
+def _pricing(p: dict, d: Pricing, terms: tuple[int, ...]) -> Pricing:
     if "fee_rates" in p:
-        fr = p["fee_rates"]
-        if not isinstance(fr, dict):
-            raise ConfigError("pricing.fee_rates: expected a table like { \"3\" = \"0.005\" }")
-        rates = []
-        for k, v in fr.items():
-            # a plain number of periods: int() alone would also take " 3", "+3" and "1_2"
-            if not (isinstance(k, str) and k.isascii() and k.isdigit()):
-                raise ConfigError(f"pricing.fee_rates: key {k!r} is not a term (a number of installments)")
-            t = int(k)
-            if t not in terms:
-                raise ConfigError(f"pricing.fee_rates.{k}: term {t} is not in installments.terms")
-            if t == 1:
-                raise ConfigError("pricing.fee_rates.1: pay-in-full (1 installment) is interest-free "
-                                  "and takes no fee rate")
-            if any(t == seen for seen, _ in rates):
-                raise ConfigError(f"pricing.fee_rates: term {t} is given twice")
-            rates.append((t, _rate(v, f"pricing.fee_rates.{k}")))
-        fee_rates = tuple(sorted(rates))
+        fee_rates = _fee_rates(p["fee_rates"], terms)
     else:
-        fee_rates = tuple((t, r) for t, r in d.pricing.fee_rates if t in terms)
+        fee_rates = tuple((t, r) for t, r in d.fee_rates if t in terms)
     # Every installment term needs its rate: a missing one must not quietly quote a zero fee.
     missing = [t for t in terms if t > 1 and all(t != rt for rt, _ in fee_rates)]
     if missing:
         raise ConfigError("pricing.fee_rates: no fee rate for term"
                           + ("s " if len(missing) > 1 else " ") + ", ".join(map(str, missing))
                           + " of installments.terms")
-    enforce = p.get("enforce_cap", d.pricing.enforce_cap)
+    enforce = p.get("enforce_cap", d.enforce_cap)
     if not isinstance(enforce, bool):
         raise ConfigError(f"pricing.enforce_cap: expected true or false, got {enforce!r}")
-    pricing = Pricing(fee_rates=fee_rates,
-                      apr_cap=_rate(p.get("apr_cap", d.pricing.apr_cap), "pricing.apr_cap"),
-                      enforce_cap=enforce)
-    lf = raw.get("late_fee", {})
-    late_fee = LateFee(
-        daily_rate=_rate(lf.get("daily_rate", d.late_fee.daily_rate), "late_fee.daily_rate"),
+    return Pricing(fee_rates=fee_rates, apr_cap=_rate(p.get("apr_cap", d.apr_cap), "pricing.apr_cap"),
+                   enforce_cap=enforce)
+
+
+def _late_fee(lf: dict, d: LateFee) -> LateFee:
+    return LateFee(
+        daily_rate=_rate(lf.get("daily_rate", d.daily_rate), "late_fee.daily_rate"),
         cap_ratio=_rate(lf["cap_ratio"], "late_fee.cap_ratio") if "cap_ratio" in lf else None,
     )
-    df = raw.get("deferral", {})
-    deferral = DeferralCfg(
-        max_days=_int(df.get("max_days", d.deferral.max_days), "deferral.max_days", 1, 365),
-        fee_rate=_rate(df.get("fee_rate", d.deferral.fee_rate), "deferral.fee_rate"),
+
+
+def _deferral(df: dict, d: DeferralCfg) -> DeferralCfg:
+    return DeferralCfg(
+        max_days=_int(df.get("max_days", d.max_days), "deferral.max_days", 1, 365),
+        fee_rate=_rate(df.get("fee_rate", d.fee_rate), "deferral.fee_rate"),
     )
-    od = raw.get("overdue", {})
-    buckets = d.overdue.buckets
-    if "buckets" in od:
-        bt = od["buckets"]
-        if not isinstance(bt, dict) or not bt:
-            raise ConfigError('overdue.buckets: expected a table like { current = 0, M1 = 1, ... }')
-        pairs = sorted(((_int(v, f"overdue.buckets.{k}", 0), str(k)) for k, v in bt.items()))
-        lows = [lo for lo, _ in pairs]
-        if len(set(lows)) != len(lows):
-            raise ConfigError("overdue.buckets: two buckets start at the same day past due")
-        if pairs[0][0] != 0:
-            raise ConfigError("overdue.buckets: one bucket must start at 0 (current)")
-        buckets = tuple((name, lo) for lo, name in pairs)
-    actions = d.overdue.actions
-    if "actions" in od:
-        al = od["actions"]
-        if not isinstance(al, list) or not all(isinstance(a, dict) for a in al):
-            raise ConfigError("overdue.actions: expected an array of tables {from_day = N, action = \"...\"}")
-        acts = []
-        for n, a in enumerate(al, 1):
-            extra = set(a) - {"from_day", "action"}
-            if extra:
-                raise ConfigError(f"unknown config key overdue.actions[{n}].{sorted(extra)[0]}")
-            acts.append(Action(_int(a.get("from_day"), f"overdue.actions[{n}].from_day", 1),
-                               _str(a.get("action"), f"overdue.actions[{n}].action")))
-        actions = tuple(sorted(acts, key=lambda x: x.from_day))
-    overdue = Overdue(buckets=buckets, actions=actions,
-                      freeze_from_day=_int(od.get("freeze_from_day", d.overdue.freeze_from_day),
-                                           "overdue.freeze_from_day", 1))
-    e = raw.get("ecl", {})
-    ecl = Ecl(lgd=_share(e.get("lgd", d.ecl.lgd), "ecl.lgd"),
-              pd_stage1=_share(e.get("pd_stage1", d.ecl.pd_stage1), "ecl.pd_stage1"),
-              pd_stage2=_share(e.get("pd_stage2", d.ecl.pd_stage2), "ecl.pd_stage2"))
-    if "scoring" in raw:
-        build_scoring(raw["scoring"], terms)   # validated now; commands that score build it again
-    return Config(data_dir=_str(data.get("dir", d.data_dir), "data.dir"), billing=billing,
-                  installments=installments, pricing=pricing, late_fee=late_fee,
-                  deferral=deferral, overdue=overdue, ecl=ecl)
 
 
-def build_scoring(section: dict, terms: tuple[int, ...] = (1, 3, 6, 12, 24)):
+def _buckets(bt: Any) -> tuple[tuple[str, int], ...]:
+    if not isinstance(bt, dict) or not bt:
+        raise ConfigError('overdue.buckets: expected a table like { current = 0, M1 = 1, ... }')
+    pairs = sorted(((_int(v, f"overdue.buckets.{k}", 0), str(k)) for k, v in bt.items()))
+    lows = [lo for lo, _ in pairs]
+    if len(set(lows)) != len(lows):
+        raise ConfigError("overdue.buckets: two buckets start at the same day past due")
+    if pairs[0][0] != 0:
+        raise ConfigError("overdue.buckets: one bucket must start at 0 (current)")
+    return tuple((name, lo) for lo, name in pairs)
+
+
+def _actions(al: Any) -> tuple[Action, ...]:
+    if not isinstance(al, list) or not all(isinstance(a, dict) for a in al):
+        raise ConfigError("overdue.actions: expected an array of tables {from_day = N, action = \"...\"}")
+    acts = []
+    for n, a in enumerate(al, 1):
+        extra = set(a) - {"from_day", "action"}
+        if extra:
+            raise ConfigError(f"unknown config key overdue.actions[{n}].{sorted(extra)[0]}")
+        acts.append(Action(_int(a.get("from_day"), f"overdue.actions[{n}].from_day", 1),
+                           _str(a.get("action"), f"overdue.actions[{n}].action")))
+    return tuple(sorted(acts, key=lambda x: x.from_day))
+
+
+def _overdue(od: dict, d: Overdue) -> Overdue:
+    buckets = _buckets(od["buckets"]) if "buckets" in od else d.buckets
+    actions = _actions(od["actions"]) if "actions" in od else d.actions
+    return Overdue(buckets=buckets, actions=actions,
+                   freeze_from_day=_int(od.get("freeze_from_day", d.freeze_from_day),
+                                        "overdue.freeze_from_day", 1))
+
+
+def _ecl(e: dict, d: Ecl) -> Ecl:
+    return Ecl(lgd=_share(e.get("lgd", d.lgd), "ecl.lgd"),
+               pd_stage1=_share(e.get("pd_stage1", d.pd_stage1), "ecl.pd_stage1"),
+               pd_stage2=_share(e.get("pd_stage2", d.pd_stage2), "ecl.pd_stage2"))
+
+
+def build_scoring(section: dict, terms: tuple[int, ...] = (1, 3, 6, 12, 24)) -> Scoring:
     """Validate the ``[scoring]`` section into :class:`baitiao_cli.engine.scoring.Scoring`.
 
     ``terms`` are the configured ``installments.terms``: a grade may only allow those.
     """
-    from ..engine.scoring import GradePolicy, Scaling, Scoring
-
     d = Scoring()
 
     def positive(key: str, default: Decimal) -> Decimal:
@@ -306,46 +334,49 @@ def build_scoring(section: dict, terms: tuple[int, ...] = (1, 3, 6, 12, 24)):
     scaling = Scaling(base_score=_rate(section.get("base_score", d.scaling.base_score), "scoring.base_score"),
                       base_odds=positive("base_odds", d.scaling.base_odds),
                       pdo=positive("pdo", d.scaling.pdo))
-    grades = d.grades
-    if "grades" in section:
-        gl = section["grades"]
-        if not isinstance(gl, list) or not gl or not all(isinstance(g, dict) for g in gl):
-            raise ConfigError("scoring.grades: expected a non-empty array of tables "
-                              "{grade, min_score, base_limit, terms, fee_rate}")
-        keys = ("grade", "min_score", "base_limit", "terms", "fee_rate")
-        built = []
-        for n, g in enumerate(gl, 1):
-            where = f"scoring.grades[{n}]"
-            extra = sorted(set(g) - set(keys))
-            if extra:
-                raise ConfigError(f"unknown config key {where}.{extra[0]}{_unknown(extra[0], keys)}")
-            absent = [k for k in keys if k not in g]
-            if absent:
-                raise ConfigError(f"{where}: missing key {absent[0]}")
-            gterms = g["terms"]
-            if not isinstance(gterms, list):
-                raise ConfigError(f"{where}.terms: expected a list of terms such as [1, 3, 6]")
-            gt = tuple(_int(t, f"{where}.terms", 1) for t in gterms)
-            bad = [t for t in gt if t not in terms]
-            if bad:
-                raise ConfigError(f"{where}.terms: term {bad[0]} is not in installments.terms")
-            built.append(GradePolicy(grade=_str(g["grade"], f"{where}.grade"),
-                                     min_score=_int(g["min_score"], f"{where}.min_score"),
-                                     base_limit=_rate(g["base_limit"], f"{where}.base_limit"),
-                                     terms=tuple(sorted(set(gt))),
-                                     fee_rate=_rate(g["fee_rate"], f"{where}.fee_rate")))
-        names = [g.grade for g in built]
-        if len(set(names)) != len(names) or any(not nm.strip() for nm in names):
-            raise ConfigError("scoring.grades: grade names must be unique and non-empty")
-        if len({g.min_score for g in built}) != len(built):
-            raise ConfigError("scoring.grades: two grades have the same min_score")
-        grades = tuple(sorted(built, key=lambda g: g.min_score, reverse=True))
+    grades = _grades(section["grades"], terms) if "grades" in section else d.grades
     return Scoring(scaling=scaling,
                    income_multiple=_rate(section.get("income_multiple", d.income_multiple),
                                          "scoring.income_multiple"),
                    limit_step=positive("limit_step", d.limit_step),
                    model=_str(section.get("model", d.model), "scoring.model"),
                    grades=grades)
+
+
+_GRADE_KEYS = ("grade", "min_score", "base_limit", "terms", "fee_rate")
+
+
+def _grades(gl: Any, terms: tuple[int, ...]) -> tuple[GradePolicy, ...]:
+    """``scoring.grades``: unique names and cut-offs, highest ``min_score`` first."""
+    if not isinstance(gl, list) or not gl or not all(isinstance(g, dict) for g in gl):
+        raise ConfigError("scoring.grades: expected a non-empty array of tables "
+                          "{grade, min_score, base_limit, terms, fee_rate}")
+    built = [_grade(g, f"scoring.grades[{n}]", terms) for n, g in enumerate(gl, 1)]
+    names = [g.grade for g in built]
+    if len(set(names)) != len(names) or any(not nm.strip() for nm in names):
+        raise ConfigError("scoring.grades: grade names must be unique and non-empty")
+    if len({g.min_score for g in built}) != len(built):
+        raise ConfigError("scoring.grades: two grades have the same min_score")
+    return tuple(sorted(built, key=lambda g: g.min_score, reverse=True))
+
+
+def _grade(g: dict, where: str, terms: tuple[int, ...]) -> GradePolicy:
+    extra = sorted(set(g) - set(_GRADE_KEYS))
+    if extra:
+        raise ConfigError(f"unknown config key {where}.{extra[0]}{_unknown(extra[0], _GRADE_KEYS)}")
+    absent = [k for k in _GRADE_KEYS if k not in g]
+    if absent:
+        raise ConfigError(f"{where}: missing key {absent[0]}")
+    gterms = g["terms"]
+    if not isinstance(gterms, list):
+        raise ConfigError(f"{where}.terms: expected a list of terms such as [1, 3, 6]")
+    gt = tuple(_int(t, f"{where}.terms", 1) for t in gterms)
+    bad = [t for t in gt if t not in terms]
+    if bad:
+        raise ConfigError(f"{where}.terms: term {bad[0]} is not in installments.terms")
+    return GradePolicy(grade=_str(g["grade"], f"{where}.grade"), min_score=_int(g["min_score"], f"{where}.min_score"),
+                       base_limit=_rate(g["base_limit"], f"{where}.base_limit"), terms=tuple(sorted(set(gt))),
+                       fee_rate=_rate(g["fee_rate"], f"{where}.fee_rate"))
 
 
 def load_config(explicit: Optional[str] = None, data_dir: Optional[str] = None) -> LoadedConfig:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any, Optional, Sequence
 
-from .metrics import woe as woe_of_counts
+from .metrics import bads_and_goods, woe as woe_of_counts
 
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
@@ -153,12 +153,7 @@ def bin_feature(name: str, kind: str, values: Sequence[Any], labels: Sequence[in
         present.sort(key=lambda vy: vy[0])
         distinct: list[_Class] = []
         for v, grp in groupby(present, key=lambda vy: vy[0]):
-            b = g = 0
-            for _, y in grp:
-                if y:
-                    b += 1
-                else:
-                    g += 1
+            b, g = bads_and_goods(y for _, y in grp)
             distinct.append(_Class(g, b, v, [v]))
         if kind == NUMERIC:
             classes = _equal_frequency(distinct, len(present), fine_classes)

@@ -112,59 +112,9 @@ def train(features: Sequence[FeatureInput], labels: Sequence[int], settings: Tra
     y_train = [labels[i] for i in train_idx]
     y_test = [labels[i] for i in test_idx]
 
-    binnings: dict[str, Binning] = {}
     results: dict[str, FeatureResult] = {}
-    candidates: list[FeatureInput] = []
-    for f in features:
-        b = bin_feature(f.name, f.kind, [f.values[i] for i in train_idx], y_train,
-                        max_bins=settings.max_bins, min_share=settings.min_bin_share,
-                        fine_classes=settings.fine_classes, chi_threshold=settings.chi_threshold,
-                        pseudo=settings.woe_pseudo)
-        b = replace(b, bins=tuple(replace(x, woe=round(x.woe, ROUND)) for x in b.bins), iv=round(b.iv, ROUND))
-        binnings[f.name] = b
-        if len(b.bins) < 2:
-            results[f.name] = FeatureResult(f.name, f.kind, b.iv, len(b.bins), None, "dropped: a single bin")
-        elif b.iv < settings.min_iv:
-            results[f.name] = FeatureResult(f.name, f.kind, b.iv, len(b.bins), None,
-                                            f"dropped: IV below {settings.min_iv}")
-        elif (pval := metrics.chi2_sf(*metrics.chi2_independence([x.goods for x in b.bins],
-                                                                 [x.bads for x in b.bins]))) >= settings.max_p:
-            results[f.name] = FeatureResult(f.name, f.kind, b.iv, len(b.bins), None,
-                                            f"dropped: not significant (chi-square p = {pval:.2f})")
-        else:
-            candidates.append(f)
-
-    def woe_column(f: FeatureInput) -> list[float]:
-        lk = WoeLookup(Feature(f.name, f.kind, 1.0, 0.0, binnings[f.name].bins), 0.0)
-        return [lk.woe(f.values[i]) for i in train_idx]
-
-    woe_cols = {f.name: woe_column(f) for f in candidates}
-    used = list(candidates)
-    fit = None
-    while used:
-        fit = fit_logistic_l2([woe_cols[f.name] for f in used], y_train, settings.l2)
-        negative = [(c, f.name) for c, f in zip(fit.coefficients, used) if c <= 0]
-        if not negative:
-            break
-        worst = min(negative)[1]
-        b = binnings[worst]
-        f = next(x for x in used if x.name == worst)
-        results[worst] = FeatureResult(worst, f.kind, b.iv, len(b.bins), None,
-                                       "dropped: negative coefficient (overlaps other features)")
-        used.remove(f)
-        fit = None
-
-    model_features = []
-    if fit is not None:
-        intercept = round(fit.intercept, ROUND)
-        for f, c in zip(used, fit.coefficients):
-            b = binnings[f.name]
-            coef = round(c, ROUND)
-            model_features.append(Feature(f.name, f.kind, coef, b.iv, b.bins))
-            results[f.name] = FeatureResult(f.name, f.kind, b.iv, len(b.bins), coef, "used")
-    else:   # nothing predictive: the model is the training bad rate
-        p = sum(y_train) / len(y_train)
-        intercept = round(math.log(p / (1 - p)), ROUND)
+    binnings, candidates = _screen(features, train_idx, y_train, settings, results)
+    intercept, model_features = _fit(candidates, binnings, train_idx, y_train, settings.l2, results)
 
     probe = PdModel(intercept, model_features)
     result_metrics = {"train": _evaluate(_scores(probe, features, train_idx), y_train),
@@ -189,3 +139,65 @@ def train(features: Sequence[FeatureInput], labels: Sequence[int], settings: Tra
     }
     model = PdModel(intercept, model_features, meta=meta, excluded=excluded)
     return TrainResult(model, ordered, result_metrics, rows)
+
+
+def _screen(features: Sequence[FeatureInput], train_idx: list[int], y_train: list[int], settings: TrainSettings,
+            results: dict[str, FeatureResult]) -> tuple[dict[str, Binning], list[FeatureInput]]:
+    """Bin every feature on the training rows; record the dropped ones in ``results``; return the
+    binnings and the candidates (two or more bins, enough IV, bins associated with the label)."""
+    binnings: dict[str, Binning] = {}
+    candidates: list[FeatureInput] = []
+    for f in features:
+        b = bin_feature(f.name, f.kind, [f.values[i] for i in train_idx], y_train,
+                        max_bins=settings.max_bins, min_share=settings.min_bin_share,
+                        fine_classes=settings.fine_classes, chi_threshold=settings.chi_threshold,
+                        pseudo=settings.woe_pseudo)
+        b = replace(b, bins=tuple(replace(x, woe=round(x.woe, ROUND)) for x in b.bins), iv=round(b.iv, ROUND))
+        binnings[f.name] = b
+        if len(b.bins) < 2:
+            results[f.name] = FeatureResult(f.name, f.kind, b.iv, len(b.bins), None, "dropped: a single bin")
+        elif b.iv < settings.min_iv:
+            results[f.name] = FeatureResult(f.name, f.kind, b.iv, len(b.bins), None,
+                                            f"dropped: IV below {settings.min_iv}")
+        elif (pval := metrics.chi2_sf(*metrics.chi2_independence([x.goods for x in b.bins],
+                                                                 [x.bads for x in b.bins]))) >= settings.max_p:
+            results[f.name] = FeatureResult(f.name, f.kind, b.iv, len(b.bins), None,
+                                            f"dropped: not significant (chi-square p = {pval:.2f})")
+        else:
+            candidates.append(f)
+    return binnings, candidates
+
+
+def _fit(candidates: list[FeatureInput], binnings: dict[str, Binning], train_idx: list[int], y_train: list[int],
+         l2: float, results: dict[str, FeatureResult]) -> tuple[float, list[Feature]]:
+    """The L2 logistic regression on the candidates' WOE, dropping the most negative coefficient until
+    none is left; ``(intercept, model features)`` (the training bad rate when nothing is kept)."""
+    def woe_column(f: FeatureInput) -> list[float]:
+        lk = WoeLookup(Feature(f.name, f.kind, 1.0, 0.0, binnings[f.name].bins), 0.0)
+        return [lk.woe(f.values[i]) for i in train_idx]
+
+    woe_cols = {f.name: woe_column(f) for f in candidates}
+    used = list(candidates)
+    fit = None
+    while used:
+        fit = fit_logistic_l2([woe_cols[f.name] for f in used], y_train, l2)
+        negative = [(c, f.name) for c, f in zip(fit.coefficients, used) if c <= 0]
+        if not negative:
+            break
+        worst = min(negative)[1]
+        b = binnings[worst]
+        f = next(x for x in used if x.name == worst)
+        results[worst] = FeatureResult(worst, f.kind, b.iv, len(b.bins), None,
+                                       "dropped: negative coefficient (overlaps other features)")
+        used.remove(f)
+        fit = None
+    if fit is None:   # nothing predictive: the model is the training bad rate
+        p = sum(y_train) / len(y_train)
+        return round(math.log(p / (1 - p)), ROUND), []
+    model_features = []
+    for f, c in zip(used, fit.coefficients):
+        b = binnings[f.name]
+        coef = round(c, ROUND)
+        model_features.append(Feature(f.name, f.kind, coef, b.iv, b.bins))
+        results[f.name] = FeatureResult(f.name, f.kind, b.iv, len(b.bins), coef, "used")
+    return round(fit.intercept, ROUND), model_features

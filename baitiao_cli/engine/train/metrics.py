@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from itertools import groupby
-from typing import Sequence
+from typing import Iterable, Sequence
 
 PSI_FLOOR = 1e-4     # share given to an empty bin in PSI so the log stays finite
 
@@ -20,16 +20,18 @@ def _groups(scores: Sequence[float], labels: Sequence[int]) -> list[tuple[int, i
     if len(scores) != len(labels):
         raise ValueError("scores and labels differ in length")
     pairs = sorted(zip(scores, labels), key=lambda sl: sl[0], reverse=True)
-    out = []
-    for _, grp in groupby(pairs, key=lambda sl: sl[0]):
-        b = g = 0
-        for _, y in grp:
-            if y:
-                b += 1
-            else:
-                g += 1
-        out.append((b, g))
-    return out
+    return [bads_and_goods(y for _, y in grp) for _, grp in groupby(pairs, key=lambda sl: sl[0])]
+
+
+def bads_and_goods(labels: Iterable[int]) -> tuple[int, int]:
+    """(bads, goods) among labels, 1 (truthy) = bad."""
+    b = g = 0
+    for y in labels:
+        if y:
+            b += 1
+        else:
+            g += 1
+    return b, g
 
 
 def _totals(groups: list[tuple[int, int]]) -> tuple[int, int]:
