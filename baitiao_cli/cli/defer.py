@@ -15,34 +15,23 @@ invalid data, a torn or unappendable journal; 2 a malformed option value or a mi
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from ..errors import UsageError
 from ..io.parse import parse_int
 from ..render import emit, warn
 from .common import customer_option, date_option, setup, today_in
-from .posting import CustomerOpt, DataOptions, ref_option, with_data_options
+from .posting import CustomerOpt, DataOptions, flag_option, ref_option, text_option, with_data_options
+
+StatementDateOpt = text_option("--statement-date", "YYYY-MM-DD", "The statement to defer, YYYY-MM-DD.")
+DaysOpt = text_option("--days", "N", "Days to defer the due date by (1..deferral.max_days).")
+RequestDateOpt = text_option("--date", "YYYY-MM-DD", "Request date YYYY-MM-DD (on or before the statement's due date; "
+                                                     "not after --as-of).")
+RefOpt = text_option("--ref", "REF", "Deferral id, the idempotency key: 1-64 letters, digits, '_' or '-'.")
+DryRunOpt = flag_option("--dry-run", "Check and show the deferral exactly as a real run would; write nothing.")
 
 
 @with_data_options
-def command(
-    customer: CustomerOpt,
-    statement_date: Annotated[str, typer.Option(
-        "--statement-date", metavar="YYYY-MM-DD", help="The statement to defer, YYYY-MM-DD.", show_default=False)],
-    days: Annotated[str, typer.Option(
-        "--days", metavar="N", help="Days to defer the due date by (1..deferral.max_days).", show_default=False)],
-    request_date: Annotated[str, typer.Option(
-        "--date", metavar="YYYY-MM-DD", help="Request date YYYY-MM-DD (on or before the statement's due date; not after --as-of).",
-        show_default=False)],
-    ref: Annotated[str, typer.Option(
-        "--ref", metavar="REF", help="Deferral id, the idempotency key: 1-64 letters, digits, '_' or '-'.", show_default=False)],
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Check and show the deferral exactly as a real run would; write nothing.")] = False,
-    *,
-    opts: DataOptions,
-) -> None:
+def command(customer: CustomerOpt, statement_date: StatementDateOpt, days: DaysOpt, request_date: RequestDateOpt,
+            ref: RefOpt, dry_run: DryRunOpt = False, *, opts: DataOptions) -> None:
     """Defer one statement's due date (延期还款) and append the request to the deferrals journal.
 
     Allowed once per statement, on or before its due date, while the account is not overdue,

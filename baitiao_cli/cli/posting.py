@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from typing import Annotated, Callable, NamedTuple, Optional
+from typing import Annotated, Any, Callable, NamedTuple, Optional
 
 import typer
 
@@ -21,7 +21,18 @@ from .common import AsOfOpt, ConfigOpt, DataDirOpt, EncodingOpt, Format, FormatO
 REF = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
 CHANNEL_MAX = 64
 
-CustomerOpt = Annotated[str, typer.Option("--customer", metavar="ID", help="Customer id.", show_default=False)]
+
+
+def text_option(name: str, metavar: str, help: str) -> Any:
+    """A required option whose text the command parses and checks itself."""
+    return Annotated[str, typer.Option(name, metavar=metavar, help=help, show_default=False)]
+
+
+def flag_option(name: str, help: str) -> Any:
+    return Annotated[bool, typer.Option(name, help=help)]
+
+
+CustomerOpt = text_option("--customer", "ID", "Customer id.")
 
 
 # --- option values (malformed: usage error, exit 2) ------------------------------------------------

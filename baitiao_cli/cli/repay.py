@@ -21,31 +21,25 @@ import typer
 from ..errors import RefusedError
 from ..render import emit, warn
 from .common import customer_option, date_option, money_option, setup, today_in
-from .posting import CustomerOpt, DataOptions, channel_option, ref_option, with_data_options
+from .posting import (CustomerOpt, DataOptions, channel_option, flag_option, ref_option, text_option,
+                      with_data_options)
+
+
+AmountOpt = text_option("--amount", "AMOUNT", "Amount received, e.g. 106.00 (> 0, at most 2 decimals).")
+ValueDateOpt = text_option("--date", "YYYY-MM-DD", "Value date of the payment YYYY-MM-DD (not after --as-of).")
+RefOpt = text_option("--ref", "REF", "Repayment id, the idempotency key: 1-64 letters, digits, '_' or '-'. Re-sending "
+                     "the same ref with the same content is answered 'duplicate' and writes nothing.")
+SettleOpt = flag_option("--settle", "Early settlement (提前结清): pays everything; refused if the amount is short of "
+                                    "the payoff. With --dry-run: quote the payoff.")
+DryRunOpt = flag_option("--dry-run", "Compute and show the allocation exactly as a real run would; write nothing.")
+ChannelOpt = Annotated[Optional[str], typer.Option(
+    "--channel", metavar="TEXT", help="Free text: where the money came from (app, bank, 支付宝 ...).", show_default=False)]
 
 
 @with_data_options
-def command(
-    customer: CustomerOpt,
-    amount: Annotated[str, typer.Option(
-        "--amount", metavar="AMOUNT", help="Amount received, e.g. 106.00 (> 0, at most 2 decimals).", show_default=False)],
-    value_date: Annotated[str, typer.Option(
-        "--date", metavar="YYYY-MM-DD", help="Value date of the payment YYYY-MM-DD (not after --as-of).", show_default=False)],
-    ref: Annotated[str, typer.Option(
-        "--ref", metavar="REF", help="Repayment id, the idempotency key: 1-64 letters, digits, '_' or '-'. Re-sending the "
-                      "same ref with the same content is answered 'duplicate' and writes nothing.",
-        show_default=False)],
-    settle: Annotated[bool, typer.Option(
-        "--settle", help="Early settlement (提前结清): pays everything; refused if the amount is short of "
-                         "the payoff. With --dry-run: quote the payoff.")] = False,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Compute and show the allocation exactly as a real run would; write nothing.")] = False,
-    channel: Annotated[Optional[str], typer.Option(
-        "--channel", metavar="TEXT", help="Free text: where the money came from (app, bank, 支付宝 ...).",
-        show_default=False)] = None,
-    *,
-    opts: DataOptions,
-) -> None:
+def command(customer: CustomerOpt, amount: AmountOpt, value_date: ValueDateOpt, ref: RefOpt,
+            settle: SettleOpt = False, dry_run: DryRunOpt = False, channel: ChannelOpt = None, *,
+            opts: DataOptions) -> None:
     """Post a repayment (or an early settlement) to the journal and show its allocation.
 
     Allocation (SPEC 4.5): late fee accrued to the date, posted late fees, then billed items

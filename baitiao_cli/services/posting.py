@@ -60,8 +60,8 @@ class Posted:
     new_warnings: tuple[EngineWarning, ...] = ()  # journal records this posting made the rules refuse
 
 
-class _Account(NamedTuple):
-    """Everything the strategies need inside the lock."""
+class _Inputs(NamedTuple):
+    """The posting customer's journals and config, loaded under the lock: what a strategy works on."""
 
     lc: LoadedConfig
     today: date
@@ -94,89 +94,89 @@ class _Account(NamedTuple):
         return True
 
 
-class _Repayments:
+class _Journal:
+    """One journal: ``name`` (its file, and its records in the dataset), the record id field, the
+    columns a record is written with, and what a record is called in messages."""
+
+    name: str
+    id_field: str
+    columns: tuple[str, ...]
+    what: str
+    after_today = ""                         # the end of the "date after the business date" refusal
+
+    def existing(self, dataset, ref: str):
+        """The record already in the journal under ``ref``, if any."""
+        return next((r for r in getattr(dataset, self.name) if getattr(r, self.id_field) == ref), None)
+
+
+class _Repayments(_Journal):
     name, id_field, what, columns = "repayments", "repayment_id", "repayment", REPAYMENT_COLUMNS
     after_today = ": a payment cannot be posted before its value date"
 
-    @staticmethod
-    def record(r: Repayment) -> dict[str, str]:
+    def record(self, r: Repayment) -> dict[str, str]:
         return {"repayment_id": r.repayment_id, "customer_id": r.customer_id, "date": r.date.isoformat(),
                 "amount": money_str(r.amount), "kind": r.kind, "channel": r.channel}
 
-    @staticmethod
-    def existing(dataset, ref: str) -> Optional[Repayment]:
-        return next((r for r in dataset.repayments if r.repayment_id == ref), None)
-
-    @staticmethod
-    def duplicate(acc: _Account, new: Repayment) -> Posted:
-        account = acc.replay()
+    def duplicate(self, inp: _Inputs, new: Repayment) -> Posted:
+        account = inp.replay()
         alloc = account.allocation(new.repayment_id)
-        return acc.posted(DUPLICATE, new, account=account, lines=alloc.lines if alloc else (),
+        return inp.posted(DUPLICATE, new, account=account, lines=alloc.lines if alloc else (),
                           applied_as=alloc.applied_as if alloc else None,
                           payoff_fen=alloc.payoff_fen if alloc else None)
 
-    @staticmethod
-    def fresh(acc: _Account, new: Repayment, dry_run: bool) -> Posted:
+    def fresh(self, inp: _Inputs, new: Repayment, dry_run: bool) -> Posted:
         from ..engine.ledger import post_repayment
 
-        back = acc.back_dated("repayment", new.date)
-        post = post_repayment(acc.customer, acc.txns, acc.repayments, acc.deferrals, acc.lc.config, new, acc.today)
+        back = inp.back_dated(self.what, new.date)
+        post = post_repayment(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.lc.config, new, inp.today)
         alloc = post.allocation
         assert alloc is not None
         status = DRY_RUN if dry_run else RECORDED
         if post.refusal is not None:             # a settle short of the payoff
             why = (f"{post.refusal} (installments.early_settlement_fees = "
-                   f"{acc.lc.config.installments.early_settlement_fees}); an early "
+                   f"{inp.lc.config.installments.early_settlement_fees}); an early "
                    "settlement must cover the payoff: nothing written")
             if not dry_run:
                 raise RefusedError(why)
             # the operator's quote: the payoff on stdout, the refusal on stderr, exit 1
-            return acc.posted(status, new, account=acc.replay(), payoff_fen=alloc.payoff_fen, back_dated=back,
+            return inp.posted(status, new, account=inp.replay(), payoff_fen=alloc.payoff_fen, back_dated=back,
                               refused=post.refusal, refusal_after_output=why)
         from ..io.journal import append_or_refuse, check_appendable, fit_record
 
-        record = fit_record(acc.journal, _Repayments.record(new), {"kind": NORMAL})
-        check_appendable(acc.journal, record, REPAYMENT_COLUMNS)
+        record = fit_record(inp.journal, self.record(new), {"kind": NORMAL})
+        check_appendable(inp.journal, record, self.columns)
         caused: tuple[EngineWarning, ...] = ()
         if back:
-            base = acc.replay()
+            base = inp.replay()
             caused = tuple(w for w in post.account.warnings
                            if w not in base.warnings and w.record_id != new.repayment_id)
             for w in caused:
-                acc.notify(f"after this repayment: {w}")
+                inp.notify(f"after this repayment: {w}")
         if all(ln.component == CREDIT for ln in alloc.lines):
-            acc.notify(f"nothing was owed on {new.date.isoformat()}: the whole amount becomes credit balance")
+            inp.notify(f"nothing was owed on {new.date.isoformat()}: the whole amount becomes credit balance")
         if not dry_run:
-            append_or_refuse(acc.journal, record, REPAYMENT_COLUMNS)
-        return acc.posted(status, new, account=post.account, lines=alloc.lines, applied_as=alloc.applied_as,
+            append_or_refuse(inp.journal, record, self.columns)
+        return inp.posted(status, new, account=post.account, lines=alloc.lines, applied_as=alloc.applied_as,
                           payoff_fen=alloc.payoff_fen, back_dated=back, new_warnings=caused)
 
 
-class _Deferrals:
+class _Deferrals(_Journal):
     name, id_field, what, columns = "deferrals", "deferral_id", "deferral", DEFERRAL_COLUMNS
-    after_today = ""
 
-    @staticmethod
-    def record(d: Deferral) -> dict[str, str]:
+    def record(self, d: Deferral) -> dict[str, str]:
         return {"deferral_id": d.deferral_id, "customer_id": d.customer_id,
                 "statement_date": d.statement_date.isoformat(), "date": d.date.isoformat(), "days": str(d.days)}
 
-    @staticmethod
-    def existing(dataset, ref: str) -> Optional[Deferral]:
-        return next((d for d in dataset.deferrals if d.deferral_id == ref), None)
-
-    @staticmethod
-    def duplicate(acc: _Account, new: Deferral) -> Posted:
-        account = acc.replay()
+    def duplicate(self, inp: _Inputs, new: Deferral) -> Posted:
+        account = inp.replay()
         applied = next((a for a in account.deferrals if a.deferral_id == new.deferral_id), None)
         if applied is None:
             for w in account.warnings:
                 if w.record_id == new.deferral_id:
-                    acc.notify(w)
-        return acc.posted(DUPLICATE, new, deferral=applied)
+                    inp.notify(w)
+        return inp.posted(DUPLICATE, new, deferral=applied)
 
-    @staticmethod
-    def fresh(acc: _Account, new: Deferral, dry_run: bool) -> Posted:
+    def fresh(self, inp: _Inputs, new: Deferral, dry_run: bool) -> Posted:
         from ..engine.ledger import post_deferral
         from ..io.journal import append_or_refuse, check_appendable
 
@@ -184,18 +184,18 @@ class _Deferrals:
             raise RefusedError(f"deferral refused: the statement of {new.statement_date.isoformat()} is not issued "
                                f"yet on {new.date.isoformat()} (a deferral is requested on or after its statement "
                                "date); nothing written")
-        back = acc.back_dated("deferral", new.date)
-        post = post_deferral(acc.customer, acc.txns, acc.repayments, acc.deferrals, acc.lc.config, new, acc.today)
+        back = inp.back_dated(self.what, new.date)
+        post = post_deferral(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.lc.config, new, inp.today)
         if post.refusal is not None or post.deferral is None:
             raise RefusedError(f"deferral refused: {post.refusal or 'not applied'}; nothing written")
-        record = _Deferrals.record(new)
-        check_appendable(acc.journal, record, DEFERRAL_COLUMNS)
+        record = self.record(new)
+        check_appendable(inp.journal, record, self.columns)
         if not dry_run:
-            append_or_refuse(acc.journal, record, DEFERRAL_COLUMNS)
-        return acc.posted(DRY_RUN if dry_run else RECORDED, new, deferral=post.deferral, back_dated=back)
+            append_or_refuse(inp.journal, record, self.columns)
+        return inp.posted(DRY_RUN if dry_run else RECORDED, new, deferral=post.deferral, back_dated=back)
 
 
-_JOURNALS: dict[type, Any] = {Repayment: _Repayments, Deferral: _Deferrals}
+_JOURNALS: dict[type, Any] = {Repayment: _Repayments(), Deferral: _Deferrals()}
 
 
 def post(lc: LoadedConfig, new: Union[Repayment, Deferral], today: date, *, dry_run: bool,
@@ -221,10 +221,10 @@ def post(lc: LoadedConfig, new: Union[Repayment, Deferral], today: date, *, dry_
         old = journal.existing(result.dataset, ref)
         check_ref(journal.id_field, ref, path, None if old is None else journal.record(old), journal.record(new))
         customer, txns, reps, defs = account_inputs(result, new.customer_id, new.date)
-        acc = _Account(lc, today, path, customer, txns, reps, defs, notify)
+        inp = _Inputs(lc, today, path, customer, txns, reps, defs, notify)
         if old is not None:                      # an idempotent retry: answer with the original
-            return journal.duplicate(acc, new)
-        return journal.fresh(acc, new, dry_run)
+            return journal.duplicate(inp, new)
+        return journal.fresh(inp, new, dry_run)
 
 
 # --- the steps before the engine runs -------------------------------------------------------------
