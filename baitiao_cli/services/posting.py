@@ -57,7 +57,7 @@ class Posted:
     deferral: Optional[DeferralApplied] = None
     refused: Optional[str] = None            # the engine's refusal a dry run shows
     refusal_after_output: Optional[str] = None   # the CLI raises RefusedError(this) after the output
-    new_warnings: tuple[EngineWarning, ...] = ()  # journal records this posting made the rules refuse
+    new_warnings: tuple[EngineWarning, ...] = ()  # back-dated: what it made the rules refuse or change
 
 
 class _Inputs(NamedTuple):
