@@ -108,6 +108,18 @@ class _Journal:
         """The record already in the journal under ``ref``, if any."""
         return next((r for r in getattr(dataset, self.name) if getattr(r, self.id_field) == ref), None)
 
+    def record(self, new: Any) -> dict[str, str]:
+        """``new`` as journal text: what is appended, and what a recorded ref is compared by."""
+        raise NotImplementedError
+
+    def duplicate(self, inp: _Inputs, new: Any) -> Posted:
+        """The answer to a retry of a recorded ref (the original's outcome; nothing written)."""
+        raise NotImplementedError
+
+    def fresh(self, inp: _Inputs, new: Any, dry_run: bool) -> Posted:
+        """Apply a new record: refused by the rules, or checked and appended (unless ``dry_run``)."""
+        raise NotImplementedError
+
 
 class _Repayments(_Journal):
     name, id_field, what, columns = "repayments", "repayment_id", "repayment", REPAYMENT_COLUMNS
@@ -195,7 +207,7 @@ class _Deferrals(_Journal):
         return inp.posted(DRY_RUN if dry_run else RECORDED, new, deferral=post.deferral, back_dated=back)
 
 
-_JOURNALS: dict[type, Any] = {Repayment: _Repayments(), Deferral: _Deferrals()}
+_JOURNALS: dict[type, _Journal] = {Repayment: _Repayments(), Deferral: _Deferrals()}
 
 
 def post(lc: LoadedConfig, new: Union[Repayment, Deferral], today: date, *, dry_run: bool,
