@@ -10,6 +10,11 @@ Rules (SPEC 4.5, 6; issue 4):
 
 The lock is taken on the data directory itself (``flock`` on a directory descriptor), so no
 lock file is left lying around, and it also covers the creation of a new journal.
+
+Around the append, for a posting (``services.posting``): :func:`refuse_torn_journals` before
+anything is read, :func:`journal_path` (the file a new record goes to), :func:`fit_record`
+(a default value a CSV header has no column for), :func:`check_appendable` (a dry run refuses
+what the append would) and :func:`append_or_refuse` (an OS error as a refusal).
 """
 
 from __future__ import annotations
@@ -112,3 +117,88 @@ def append_record(path: Path, record: Mapping[str, str], columns: Sequence[str])
         os.fsync(dfd)
     finally:
         os.close(dfd)
+
+
+# --- the journals of a data directory, as a posting uses them -------------------------------------
+
+JOURNALS = ("repayments", "deferrals")
+
+
+def refuse_torn_journals(data_dir: Path) -> None:
+    """Refuse when a journal's last line is incomplete (a crash mid-write).
+
+    Checked before anything is read: the loader rejects a torn record it cannot parse, but a
+    record cut after a digit ("...,100.00" -> "...,10") would parse, and must never be applied.
+    """
+    from .loader import find_data_file
+
+    for name in JOURNALS:
+        path = find_data_file(data_dir, name)
+        if path is None or path.suffix.lower() == ".json":
+            continue
+        try:
+            size = path.stat().st_size
+            if not size:
+                continue
+            with open(path, "rb") as f:
+                f.seek(size - 1)
+                last = f.read(1)
+        except OSError as e:
+            raise RefusedError(f"{path}: cannot read: {e.strerror or e}") from None
+        if last != b"\n":
+            lines = path.read_bytes().count(b"\n") + 1
+            raise RefusedError(
+                f"{path}:{lines}: the last line is incomplete (torn write?); nothing was computed or "
+                f"written. Repair the journal first (docs/posting.md, 'A torn journal')")
+
+
+def journal_path(data_dir: Path, name: str, files: Mapping[str, object]) -> Path:
+    """The existing ``<name>`` file of the data directory (``files``: the loader's files by
+    dataset); else a new one in the format of the transactions file: ``.csv`` for CSV,
+    ``.jsonl`` for JSON or JSON Lines (a JSON array cannot be appended to)."""
+    path = files.get(name)
+    if path is not None:
+        return Path(str(path))
+    txn = files.get("transactions")
+    ext = "csv" if txn is not None and Path(str(txn)).suffix.lower() == ".csv" else "jsonl"
+    return Path(data_dir) / f"{name}.{ext}"
+
+
+def fit_record(path: Path, record: Mapping[str, str], defaults: Mapping[str, str]) -> dict[str, str]:
+    """``record`` for an existing CSV journal: an optional column the header lacks is left out
+    when the value is its default (``kind = normal`` in a journal without a ``kind`` column)."""
+    out = dict(record)
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return out
+    try:
+        with open(path, "rb") as f:
+            first = f.readline()
+    except OSError:
+        return out
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError:
+        text = first.decode("gb18030", errors="replace")
+    header = {_norm_column(c) for c in next(csv.reader([text.rstrip("\r\n")]), [])}
+    for k, v in defaults.items():
+        if out.get(k) == v and k not in header:
+            out[k] = ""
+    return out
+
+
+def check_appendable(path: Path, record: Mapping[str, str], columns: Sequence[str]) -> None:
+    """Everything the append would refuse (torn line, JSON array, missing column), without writing:
+    a dry run answers as the real run would."""
+    try:
+        encode_record(path, record, columns)
+    except OSError as e:
+        raise RefusedError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+def append_or_refuse(path: Path, record: Mapping[str, str], columns: Sequence[str]) -> None:
+    """:func:`append_record`, an OS error refused in plain words. Call inside :func:`journal_lock`."""
+    try:
+        append_record(path, record, columns)
+    except OSError as e:
+        raise RefusedError(f"{path}: cannot append: {e.strerror or e}; check it with 'baitiao validate' "
+                           f"before retrying") from None
