@@ -14,7 +14,7 @@ from typing import Optional
 
 from ..render import dumps, nest, write_document  # noqa: F401 - re-exported
 from ..services.billing import merge_summaries, summary_name  # noqa: F401 - re-exported
-from ..services.jobs import fork_available, frozen_heap, run_jobs, run_jobs_loading_parts  # noqa: F401
+from ..services.jobs import fork_available, frozen_heap, run_jobs, run_jobs_loading_slices  # noqa: F401
 from .common import MAX_JOBS, JobsOpt, ShardOpt, check_jobs, parse_shard  # noqa: F401 - re-exported
 
 

@@ -67,13 +67,13 @@ def _select(day: date) -> job_pool.Select:
 
 
 def _work(cfg, day: date, want_json: bool, want_text: bool, progress: Callable) -> job_pool.Work:
-    def work(chosen: list, groups: dict, part: Shard, show_progress: bool) -> list[BillRow]:
-        """Replay the ``chosen`` customers that fall in ``part`` to ``day``; render their statement dated ``day``."""
+    def work(chosen: list, groups: dict, job: Shard, show_progress: bool) -> list[BillRow]:
+        """Replay the ``chosen`` customers that fall in ``job`` to ``day``; render their statement dated ``day``."""
         from ..engine.ledger import latest_statement
         from ..render import dumps
         from ..views.statement import statement_json, statement_text, summary_row
 
-        mine = chosen if part.whole else [c for c in chosen if c.customer_id in part]
+        mine = chosen if job.whole else [c for c in chosen if c.customer_id in job]
         out: list[BillRow] = []
         bar = progress(len(mine)) if show_progress else None
         task = None

@@ -3,7 +3,7 @@
 Every customer of the shard is replayed to ``as_of`` (and to ``compare`` for roll rates) with
 the fast ledger path (``ledger.overdue_status``: the replay without building the account),
 classified by ``engine.overdue`` and folded into the portfolio summary in one pass: the work
-is linear in the book. In ``jobs`` processes (``services.jobs``) each part folds its own
+is linear in the book. In ``jobs`` processes (``services.jobs``) each job folds its own
 summary and the parent merges them (``SummaryBuilder.merge``, ``RollRateBuilder.merge``): the
 result is the same whatever ``jobs`` is. See docs/scale.md.
 """
@@ -34,8 +34,8 @@ class OverdueReport(NamedTuple):
     policy: RiskPolicy
 
 
-class PartResult(NamedTuple):
-    """What one part of the book gave (what a worker process sends back)."""
+class JobResult(NamedTuple):
+    """What one job gave (what a worker process sends back)."""
 
     summary: Any                     # SummaryBuilder
     roll: Any                        # RollRateBuilder or None
@@ -52,8 +52,8 @@ def _select(dataset, shard: Shard) -> tuple[list, dict]:
 
 
 def _work(cfg, policy: RiskPolicy, as_of: date, compare: Optional[date]) -> job_pool.Work:
-    def work(chosen: list, groups: dict, part: Shard, _progress: bool) -> PartResult:
-        """Replay the ``chosen`` customers in ``part`` (once per date) and fold them into one part's result."""
+    def work(chosen: list, groups: dict, job: Shard, _progress: bool) -> JobResult:
+        """Replay the ``chosen`` customers in ``job`` (once per date) and fold them into one job's result."""
         from ..engine.ledger import overdue_status
         from ..engine.overdue import RollRateBuilder, SummaryBuilder
 
@@ -63,7 +63,7 @@ def _work(cfg, policy: RiskPolicy, as_of: date, compare: Optional[date]) -> job_
         warnings: list[tuple[str, str]] = []
         assess = policy.assess
         for c in chosen:
-            if not part.whole and c.customer_id not in part:
+            if not job.whole and c.customer_id not in job:
                 continue
             txns, repayments, deferrals = groups[c.customer_id]
             now = overdue_status(c, txns, repayments, deferrals, cfg, as_of)
@@ -76,13 +76,13 @@ def _work(cfg, policy: RiskPolicy, as_of: date, compare: Optional[date]) -> job_
             if roll is not None:
                 before = overdue_status(c, txns, repayments, deferrals, cfg, compare)
                 roll.add(assess(c, before.overdue), risk)
-        return PartResult(summary, roll, overdue, warnings)
+        return JobResult(summary, roll, overdue, warnings)
     return work
 
 
-def merge(results: list[PartResult], as_of: date, policy: RiskPolicy,
+def merge(results: list[JobResult], as_of: date, policy: RiskPolicy,
           on_warning: Callable[[str], None]) -> OverdueReport:
-    """One report from the results of the parts (in part order): the same whatever the parts are."""
+    """One report from the results of the jobs (in job order): the same whatever the jobs are."""
     from ..engine.overdue import priority_key
 
     first = results[0]
