@@ -1,11 +1,14 @@
 """The one output module. Reports are plain data; this renders them.
 
-- ``json``: one object on stdout (contract shapes in SPEC 5), money already as strings.
+- ``json``: one object on stdout (contract shapes in SPEC 5), money already as strings, through
+  the one encoder (``dumps``: exactly ``json.dumps(..., ensure_ascii=False, indent=2)``, faster),
+  or streamed from pre-rendered items (``write_document``) for a batch.
 - ``csv``: Excel-safe (formula-like text neutralised), never thousands separators.
 - ``table``: rich tables on a terminal (colour only on a TTY), plain text tables when piped.
 
 rich and tabulate are imported only inside the functions that draw tables, so that
-``baitiao --help`` and JSON/CSV runs never pay for them.
+``baitiao --help`` and JSON/CSV runs never pay for them. Streams and terminal flags come from
+an ``environment.Environment`` (default: ``environment.current()``, the process's own).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import csv
 import io
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Sequence, TextIO
+
+from .environment import Environment, current
 
 FORMATS = ("table", "json", "csv")
 
@@ -84,8 +88,96 @@ def csv_text(headers: Sequence[str], rows: Iterable[Sequence[Any]], bom: bool = 
     return buf.getvalue()
 
 
+# --- JSON ------------------------------------------------------------------------------------------
+
+try:  # the C string encoder json itself uses with ensure_ascii=False
+    from json.encoder import c_encode_basestring as _encode_str  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    from json.encoder import py_encode_basestring as _encode_str  # type: ignore[attr-defined]
+if _encode_str is None:  # pragma: no cover
+    from json.encoder import py_encode_basestring as _encode_str  # type: ignore[attr-defined]
+
+_int_repr = int.__repr__
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _encode(o: Any, indent: str) -> str:
+    kind = type(o)
+    if kind is str:
+        return _encode_str(o)
+    if o is None:
+        return "null"
+    if o is True:
+        return "true"
+    if o is False:
+        return "false"
+    if kind is int:
+        return _int_repr(o)
+    if kind is dict:
+        if not o:
+            return "{}"
+        inner = indent + "  "
+        members = []
+        for k, v in o.items():
+            if type(k) is not str:
+                raise _Unsupported
+            members.append(_encode_str(k) + ": " + _encode(v, inner))
+        return "{" + inner + ("," + inner).join(members) + indent + "}"
+    if kind is list or kind is tuple:
+        if not o:
+            return "[]"
+        inner = indent + "  "
+        return "[" + inner + ("," + inner).join([_encode(v, inner) for v in o]) + indent + "]"
+    raise _Unsupported
+
+
+def dumps(obj: Any) -> str:
+    """Exactly ``json.dumps(obj, ensure_ascii=False, indent=2)``, about twice as fast.
+
+    Handles dict (str keys), list, tuple, str, int, bool and None -- what reports are made of
+    (money and rates are strings); anything else goes to ``json.dumps`` itself.
+    """
+    try:
+        return _encode(obj, "\n")
+    except (_Unsupported, RecursionError):
+        return json.dumps(obj, ensure_ascii=False, indent=2)
+
+
 def json_text(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+    """One JSON document: ``dumps(obj)`` and a line feed."""
+    return dumps(obj) + "\n"
+
+
+def nest(text: str, levels: int) -> str:
+    """A value dumped at the top level, re-indented to sit ``levels`` deep in an indent-2 document.
+
+    JSON text never holds a raw line feed inside a string (it is escaped), so every line
+    feed is a layout line break.
+    """
+    return text.replace("\n", "\n" + "  " * levels)
+
+
+def write_document(stream: TextIO, head: Sequence[tuple[str, Any]], list_key: str,
+                   items: Iterable[str]) -> None:
+    """Write ``json.dumps({**head, list_key: [...]}, ensure_ascii=False, indent=2) + "\\n"``.
+
+    ``items`` are the list's elements already dumped at the top level (``dumps``); they are
+    written one by one, never joined into one string.
+    """
+    w = stream.write
+    w("{")
+    for k, v in head:
+        w("\n  " + _encode_str(k) + ": " + nest(dumps(v), 1) + ",")
+    w("\n  " + _encode_str(list_key) + ": [")
+    first = True
+    for text in items:
+        w(("\n    " if first else ",\n    ") + nest(text, 2))
+        first = False
+    w("]" if first else "\n  ]")
+    w("\n}\n")
 
 
 # C0 controls but tab and newline, DEL and the C1 controls (0x9b is a CSI on some terminals):
@@ -135,12 +227,16 @@ def _rich_tables(tables: Sequence[Table], stream: TextIO) -> None:
 
 
 def emit(fmt: str, *, json_obj: Any, tables: Sequence[Table] = (), csv_table: Optional[Table] = None,
-         stream: Optional[TextIO] = None) -> None:
-    """Write a report to stdout in the chosen format.
+         stream: Optional[TextIO] = None, env: Optional[Environment] = None) -> None:
+    """Write a report to stdout (of ``env``; or ``stream``) in the chosen format.
 
     ``csv_table`` is the one table a script gets with ``--format csv`` (default: the first table).
     """
-    stream = stream or sys.stdout
+    env = env or current()
+    if stream is None:
+        stream, tty = env.stdout, env.stdout_isatty
+    else:
+        tty = stream.isatty()
     if fmt == "json":
         stream.write(json_text(json_obj))
     elif fmt == "csv":
@@ -148,20 +244,40 @@ def emit(fmt: str, *, json_obj: Any, tables: Sequence[Table] = (), csv_table: Op
         if t is not None:
             stream.write(csv_text(t.headers, t.rows))
     else:
-        if stream.isatty():
+        if tty:
             _rich_tables(tables, stream)
         else:
             stream.write("\n".join(_plain_table(t) for t in tables))
     stream.flush()
 
 
-def warn(message: str) -> None:
+def emit_document(head: Sequence[tuple[str, Any]], list_key: str, items: Iterable[str],
+                  env: Optional[Environment] = None) -> None:
+    """``write_document`` on stdout (a batch's JSON, streamed item by item), then flush."""
+    stream = (env or current()).stdout
+    write_document(stream, head, list_key, items)
+    stream.flush()
+
+
+def warn(message: str, env: Optional[Environment] = None) -> None:
     """A warning line on stderr (plain words; never data on stdout)."""
-    sys.stderr.write(f"warning: {message}\n")
+    (env or current()).stderr.write(f"warning: {message}\n")
 
 
-def error(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
+def error(message: str, env: Optional[Environment] = None) -> None:
+    (env or current()).stderr.write(f"error: {message}\n")
+
+
+def progress(total: int, label: str, env: Optional[Environment] = None):
+    """A rich progress bar on stderr when stderr is a terminal; otherwise None (cron: silent)."""
+    env = env or current()
+    if total < 2 or not env.stderr_isatty:
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=Console(file=env.stderr), transient=True)
 
 
 _EIGHTHS = ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")

@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from baitiao_cli.cli.app import app
-from baitiao_cli.engine.statement_report import SUMMARY_HEADERS
+from baitiao_cli.views.statement import SUMMARY_HEADERS
 
 CUSTOMERS = """customer_id,name,phone,id_number,opened_on,statement_day,monthly_income,credit_limit
 C1,张三,13812345678,110101199001011234,2026-01-01,3,8000.00,5000.00
@@ -233,15 +233,17 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(data):
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch):
+    import sys
+
     from baitiao_cli.cli import bill as bill_mod
 
     class Tty(io.StringIO):
         def isatty(self):
             return True
 
-    monkeypatch.setattr(bill_mod.sys, "stderr", io.StringIO())
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
     assert bill_mod._progress(100) is None
-    monkeypatch.setattr(bill_mod.sys, "stderr", Tty())
+    monkeypatch.setattr(sys, "stderr", Tty())
     bar = bill_mod._progress(100)
     assert bar is not None and type(bar).__name__ == "Progress"
 

@@ -23,8 +23,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from baitiao_cli.cli.app import app  # noqa: E402
-from baitiao_cli.cli.sharding import dumps, merge_summaries, parse_shard, summary_name, write_document  # noqa: E402
-from baitiao_cli.engine.partition import WHOLE, Part, customer_hash, shard_of  # noqa: E402
+from baitiao_cli.cli.common import parse_shard  # noqa: E402
+from baitiao_cli.engine.partition import WHOLE, customer_hash, shard_of  # noqa: E402
+from baitiao_cli.engine.partition import Shard as Part  # noqa: E402
+from baitiao_cli.render import dumps, write_document  # noqa: E402
+from baitiao_cli.services.billing import merge_summaries, summary_name  # noqa: E402
 from benchmarks.generate import generate  # noqa: E402
 
 BILL_DAY = "2026-11-03"       # statement day 3: the most common one

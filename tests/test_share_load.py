@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from baitiao_cli.cli import sharding  # noqa: E402
+from baitiao_cli.services import jobs as sharding  # noqa: E402
 from baitiao_cli.cli.app import app  # noqa: E402
 from baitiao_cli.engine.config import Config  # noqa: E402
 from baitiao_cli.engine.partition import WHOLE, Part  # noqa: E402
@@ -292,7 +292,7 @@ def test_clean_input_is_never_loaded_whole_with_jobs(book, monkeypatch):
 
 def test_without_fork_the_parts_load_whole_in_one_process(book, monkeypatch):
     monkeypatch.setattr(sharding, "fork_available", lambda: False)
-    assert sharding.run_shares(None, None, WHOLE, 2, lambda ds, p: 1) is None
+    assert sharding.run_jobs_loading_slices(None, None, WHOLE, 2, lambda ds, p: 1) is None
     one = _cli(book, "overdue-report", "--as-of", AS_OF, "--format", "json")
     two = _cli(book, "overdue-report", "--as-of", AS_OF, "--format", "json", "--jobs", "2")
     assert two.stdout == one.stdout and two.exit_code == 0

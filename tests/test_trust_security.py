@@ -339,9 +339,9 @@ def _boom(*_args, **_kwargs):
 CRASH_POINTS = {
     "quote": ("baitiao_cli.engine.quote", "build_quote"),
     "quote --customer": ("baitiao_cli.engine.quote", "build_quote"),
-    "bill": ("baitiao_cli.engine.statement_report", "summary_row"),
-    "bill --out": ("baitiao_cli.engine.statement_report", "summary_row"),
-    "bill --customer": ("baitiao_cli.engine.statement_report", "summary_row"),
+    "bill": ("baitiao_cli.views.statement", "summary_row"),
+    "bill --out": ("baitiao_cli.views.statement", "summary_row"),
+    "bill --customer": ("baitiao_cli.views.statement", "summary_row"),
     "repay": ("baitiao_cli.engine.ledger", "post_repayment"),
     "defer": ("baitiao_cli.engine.ledger", "post_deferral"),
     "overdue-report": ("baitiao_cli.engine.ledger", "overdue_status"),

@@ -25,22 +25,8 @@ _INT = re.compile(r"[+-]?[0-9]+")
 _installed = False
 
 
-def install() -> bool:
-    """Install the plain coercer; True if typer's layout was recognised and it is active."""
-    global _installed
-    if _installed:
-        return True
-    try:
-        from typer import _coercion, core
-        from typer._click.exceptions import BadParameter
-    except ImportError:
-        return False
-    param_cls = getattr(core, "_TyperParameter", None)
-    runtime_cls = getattr(_coercion, "RuntimeParam", None)
-    build = getattr(_coercion, "build_runtime_param", None)
-    if (param_cls is None or runtime_cls is None or build is None
-            or not hasattr(param_cls, "get_runtime_param") or not hasattr(runtime_cls, "_coerce_value")):
-        return False
+def _plain_runtime_param_class(runtime_cls: type, build: Any, bad_parameter: type) -> type:
+    """typer's ``RuntimeParam`` with a pydantic-free coercion of str / int / bool / str-Enum (and lists)."""
 
     @dataclass(frozen=True)
     class PlainRuntimeParam(runtime_cls):  # type: ignore[misc, valid-type]
@@ -69,7 +55,7 @@ def install() -> bool:
                     s = value.strip()
                     if _INT.fullmatch(s):
                         return int(s)
-                    raise BadParameter(f"{value!r} is not a whole number.", ctx=ctx, param=param)
+                    raise bad_parameter(f"{value!r} is not a whole number.", ctx=ctx, param=param)
             if isinstance(ann, type) and issubclass(ann, enum.Enum):
                 if isinstance(value, ann):
                     return value
@@ -80,32 +66,59 @@ def install() -> bool:
                         if mv == value or (not sensitive and mv.casefold() == value.casefold()):
                             return member
                     allowed = ", ".join(repr(str(m.value)) for m in ann)
-                    raise BadParameter(f"{value!r} is not one of {allowed}.", ctx=ctx, param=param)
+                    raise bad_parameter(f"{value!r} is not one of {allowed}.", ctx=ctx, param=param)
             # anything unexpected: typer's own coercion, exactly as without this module
             return build(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
 
+    return PlainRuntimeParam
+
+
+def _is_plain(descriptor: Any) -> bool:
+    """Whether a parameter's annotation is one the plain coercer handles (and nothing else is asked)."""
+    info = descriptor.parameter_info
+    if getattr(descriptor, "file_annotation", None) is not None:
+        return False
+    if any(getattr(info, name, None) is not None for name in ("parser", "click_type", "min", "max")):
+        return False
+    if getattr(info, "path_type", None) is not None or getattr(info, "allow_dash", False):
+        return False
+    ann = descriptor.annotation
+    leaf = ann
+    if get_origin(ann) is list:
+        args = get_args(ann)
+        if len(args) != 1:
+            return False
+        leaf = args[0]
+    elif get_origin(ann) is not None:
+        return False
+    if leaf in (str, int, bool):
+        return True
+    return isinstance(leaf, type) and issubclass(leaf, enum.Enum) and all(isinstance(m.value, str) for m in leaf)
+
+
+def install() -> bool:
+    """Install the plain coercer; True if typer's layout was recognised and it is active."""
+    global _installed
+    if _installed:
+        return True
+    try:
+        from typer import _coercion, core
+        from typer._click.exceptions import BadParameter
+    except ImportError:
+        return False
+    param_cls = getattr(core, "_TyperParameter", None)
+    runtime_cls = getattr(_coercion, "RuntimeParam", None)
+    build = getattr(_coercion, "build_runtime_param", None)
+    if (param_cls is None or runtime_cls is None or build is None
+            or not hasattr(param_cls, "get_runtime_param") or not hasattr(runtime_cls, "_coerce_value")):
+        return False
+    plain_cls = _plain_runtime_param_class(runtime_cls, build, BadParameter)
+
     def plain(descriptor: Any):
-        info = descriptor.parameter_info
-        if getattr(descriptor, "file_annotation", None) is not None:
+        if not _is_plain(descriptor):
             return None
-        if any(getattr(info, name, None) is not None for name in ("parser", "click_type", "min", "max")):
-            return None
-        if getattr(info, "path_type", None) is not None or getattr(info, "allow_dash", False):
-            return None
-        ann = descriptor.annotation
-        leaf = ann
-        if get_origin(ann) is list:
-            args = get_args(ann)
-            if len(args) != 1:
-                return None
-            leaf = args[0]
-        elif get_origin(ann) is not None:
-            return None
-        if leaf in (str, int, bool):
-            return PlainRuntimeParam(parameter_info=info, annotation=ann, descriptor=descriptor)
-        if isinstance(leaf, type) and issubclass(leaf, enum.Enum) and all(isinstance(m.value, str) for m in leaf):
-            return PlainRuntimeParam(parameter_info=info, annotation=ann, descriptor=descriptor)
-        return None
+        return plain_cls(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation,
+                         descriptor=descriptor)
 
     original = param_cls.get_runtime_param
 

@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 from typer.core import TyperGroup
 
+from ..environment import current
 from ..errors import BaitiaoError, DataError, ExitStatus, Failed, SkippedRecords
 from ._fastparams import install as _install_plain_coercion
 
@@ -23,22 +24,21 @@ MAX_PROBLEMS_SHOWN = 200
 
 def report_error(exc: BaitiaoError) -> None:
     """Write an expected error to stderr in plain words: every problem, one per line."""
+    err = current().stderr
     if isinstance(exc, DataError):
         errors = [p for p in exc.problems if p.severity == "error"]
         for p in exc.problems[:MAX_PROBLEMS_SHOWN]:
-            sys.stderr.write(f"{p.severity}: {p}\n")
+            err.write(f"{p.severity}: {p}\n")
         if len(exc.problems) > MAX_PROBLEMS_SHOWN:
-            sys.stderr.write(f"... and {len(exc.problems) - MAX_PROBLEMS_SHOWN} more problem(s): "
-                             "'baitiao validate' lists every one\n")
-        sys.stderr.write(f"error: {len(errors)} problem(s) in the input; nothing was computed or written\n")
+            err.write(f"... and {len(exc.problems) - MAX_PROBLEMS_SHOWN} more problem(s): "
+                      "'baitiao validate' lists every one\n")
+        err.write(f"error: {len(errors)} problem(s) in the input; nothing was computed or written\n")
     elif isinstance(exc, SkippedRecords):
         for p in exc.problems:
-            sys.stderr.write(f"error: {p}\n")
-        sys.stderr.write(f"error: {exc}\n")
-    elif isinstance(exc, Failed):
-        pass
-    else:
-        sys.stderr.write(f"error: {exc}\n")
+            err.write(f"error: {p}\n")
+        err.write(f"error: {exc}\n")
+    elif not isinstance(exc, Failed):
+        err.write(f"error: {exc}\n")
 
 
 class BaitiaoGroup(TyperGroup):
@@ -57,8 +57,8 @@ class BaitiaoGroup(TyperGroup):
                 raise
             if exc.__class__.__module__.startswith("click") or exc.__class__.__module__.startswith("typer"):
                 raise
-            sys.stderr.write(f"error: internal error ({type(exc).__name__}); "
-                             "rerun with BAITIAO_DEBUG=1 to see the details\n")
+            current().stderr.write(f"error: internal error ({type(exc).__name__}); "
+                                   "rerun with BAITIAO_DEBUG=1 to see the details\n")
             raise typer.Exit(int(ExitStatus.ERROR)) from None
 
 

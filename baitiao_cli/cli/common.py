@@ -6,12 +6,16 @@ Kept light: no rich/tabulate here (see ``baitiao_cli.render``).
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta, timezone
-from typing import Annotated, Optional
+import functools
+import inspect
+import re
+from datetime import date
+from typing import Annotated, Callable, NamedTuple, Optional
 
 import typer
 
-
+from ..engine.partition import WHOLE, Shard, validate_shard
+from ..environment import current, today_in  # noqa: F401 - today_in: commands import the clock from here
 from ..errors import UsageError
 from ..io.config import LoadedConfig, load_config
 from ..io.parse import CUSTOMER_ID, parse_date, parse_money
@@ -40,6 +44,18 @@ EncodingOpt = Annotated[Optional[str], typer.Option(
 SkipInvalidOpt = Annotated[bool, typer.Option(
     "--skip-invalid", help="Proceed with the valid records, list what was skipped and exit 1.")]
 
+# Splitting a batch run (bill, overdue-report; docs/scale.md): "shard" for hosts, "job" for processes.
+ShardOpt = Annotated[Optional[str], typer.Option(
+    "--shard", metavar="K/N",
+    help="Only the customers of shard K of N (a stable hash of the customer id): N hosts running "
+         "shards 1..N between them produce the whole run. The input is still validated in full.",
+    show_default=False)]
+JobsOpt = Annotated[int, typer.Option(
+    "--jobs", "-j", metavar="N",
+    help="Compute in N local processes and merge; the output is byte-identical to --jobs 1.")]
+MAX_JOBS = 256
+_SHARD = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*")
+
 
 def setup(config: Optional[str], data_dir: Optional[str]) -> LoadedConfig:
     """Read the config (ConfigError on problems) and resolve the data directory."""
@@ -53,26 +69,10 @@ def load_input(lc: LoadedConfig, encoding: Optional[str], skip_invalid: bool):
     let through (the caller reports them and exits 1 after doing its work). Without
     ``--skip-invalid`` an invalid input raises DataError (exit 1).
     """
-    from ..io.loader import load_dataset
     from ..render import warn
+    from ..services.validation import load_checked
 
-    result = load_dataset(lc.data_dir, lc.config, encoding=encoding, skip_invalid=skip_invalid)
-    for p in result.problems:
-        if p.severity != "error":
-            warn(str(p))
-    return result, [p for p in result.problems if p.severity == "error"]
-
-
-def today_in(tz_name: str) -> date:
-    """Today's date in the configured timezone: the only wall-clock read in the tool."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        return datetime.now(ZoneInfo(tz_name)).date()
-    except Exception:  # noqa: BLE001 - no tz database: fall back to a fixed offset
-        if tz_name in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Hong_Kong", "PRC"):
-            return datetime.now(timezone(timedelta(hours=8))).date()
-        raise UsageError(f"unknown timezone {tz_name!r} in billing.timezone") from None
+    return load_checked(lc, encoding, skip_invalid, warn)
 
 
 def date_option(value: Optional[str], name: str) -> Optional[date]:
@@ -86,7 +86,7 @@ def date_option(value: Optional[str], name: str) -> Optional[date]:
 
 
 def as_of_date(value: Optional[str], lc: LoadedConfig) -> date:
-    return date_option(value, "--as-of") or today_in(lc.config.billing.timezone)
+    return date_option(value, "--as-of") or current().today(lc.config.billing.timezone)
 
 
 def money_option(value: str, name: str):
@@ -101,3 +101,69 @@ def customer_option(value: Optional[str], name: str = "--customer") -> str:
     if not CUSTOMER_ID.match(value or ""):
         raise UsageError(f"{name}: not a customer id ([A-Za-z0-9_-], 1 to 64 characters): {value!r}")
     return value
+
+
+def parse_shard(value: Optional[str]) -> Shard:
+    """``"K/N"`` -> ``Shard(K, N)``; None -> the whole book. A malformed value is a usage error (exit 2)."""
+    if value is None:
+        return WHOLE
+    m = _SHARD.fullmatch(value)
+    if m is None:
+        raise UsageError(f"--shard: expected K/N with whole numbers, 1 <= K <= N (e.g. 2/4), got {value!r}")
+    k, n = int(m.group(1)), int(m.group(2))
+    try:
+        return validate_shard(k, n)
+    except ValueError as e:
+        raise UsageError(f"--shard {value}: {e}") from None
+
+
+def check_jobs(jobs: int) -> int:
+    if not 1 <= jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs: must be between 1 and {MAX_JOBS}, got {jobs}")
+    return jobs
+
+
+class BatchOptions(NamedTuple):
+    """The options every batch run (``bill``, ``overdue-report``) takes after its own, in this order."""
+
+    data_dir: Optional[str]
+    config: Optional[str]
+    fmt: Format
+    encoding: Optional[str]
+    skip_invalid: bool
+    shard: Optional[str]
+    jobs: int
+
+    def split(self) -> Shard:
+        """The shard of ``--shard`` after checking it and ``--jobs`` (usage errors, exit 2)."""
+        shard = parse_shard(self.shard)
+        check_jobs(self.jobs)
+        return shard
+
+    def setup(self, as_of: Optional[str]) -> tuple[LoadedConfig, date]:
+        """The config (and data folder) and the business date of ``--as-of``."""
+        lc = setup(self.config, self.data_dir)
+        return lc, as_of_date(as_of, lc)
+
+
+def _batch_options(data_dir: DataDirOpt = None, config: ConfigOpt = None, fmt: FormatOpt = Format.table,
+                   encoding: EncodingOpt = None, skip_invalid: SkipInvalidOpt = False, shard: ShardOpt = None,
+                   jobs: JobsOpt = 1) -> None:
+    """(Only its signature is used: the typer declaration of ``BatchOptions``.)"""
+
+
+def batch_command(own: Callable[..., None]) -> Callable[..., None]:
+    """``own(<its own options>, run: BatchOptions)`` as a typer command whose options are its own
+    followed by the batch run options (declared once, here, for every batch command)."""
+    shared = list(inspect.signature(_batch_options, eval_str=True).parameters.values())
+    own_params = [p for p in inspect.signature(own, eval_str=True).parameters.values() if p.name != "run"]
+
+    @functools.wraps(own)
+    def command(**options) -> None:
+        run = BatchOptions(**{name: options.pop(name) for name in BatchOptions._fields})
+        own(**options, run=run)
+
+    params = own_params + shared
+    command.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    return command

@@ -7,38 +7,27 @@ Exit status: 0 no errors (warnings allowed); 1 errors; 2 usage (e.g. unknown --e
 
 from __future__ import annotations
 
-import sys
-
-import typer
-
+from ..environment import current
 from ..errors import Failed
-from ..io.loader import DATASETS, load_dataset
 from ..render import Table, emit
+from ..services.validation import Validation, validate
 from .common import ConfigOpt, DataDirOpt, EncodingOpt, FormatOpt, Format, setup
 
 HEADERS = ("dataset", "file", "records", "valid", "errors", "warnings")
 
 
-def summary(result) -> dict:
+def summary_json(v: Validation) -> dict:
     """The JSON summary: ``{"files":[{dataset,file,records,valid,errors,warnings}],"errors","warnings"}``."""
-    rows = []
-    by_file: dict = {}
-    for p in result.problems:
-        e, w = by_file.get(p.file, (0, 0))
-        by_file[p.file] = (e + 1, w) if p.severity == "error" else (e, w + 1)
-    claimed = set()
-    for name in DATASETS:
-        label = result.labels.get(name, "")
-        claimed.add(label)
-        e, w = by_file.get(label, (0, 0))
-        path = result.files.get(name)
-        records = result.counts.get(name, 0)
-        rows.append({"dataset": name, "file": str(path) if path is not None else None,
-                     "records": records, "valid": records - result.skipped.get(name, 0),
-                     "errors": e, "warnings": w})
-    errors = sum(1 for p in result.problems if p.severity == "error")
-    warnings = len(result.problems) - errors
-    return {"files": rows, "errors": errors, "warnings": warnings}
+    return {"files": [f._asdict() for f in v.files], "errors": v.errors, "warnings": v.warnings}
+
+
+def summary_table(v: Validation, data_dir) -> Table:
+    rows = [[f.dataset, f.file if f.file is not None else "(none)", f.records, f.valid, f.errors, f.warnings]
+            for f in v.files]
+    verdict = "OK" if not v.errors else "INVALID"
+    return Table(headers=HEADERS, rows=rows, title=f"validate {data_dir}",
+                 align_right=frozenset({"records", "valid", "errors", "warnings"}),
+                 footer=f"{verdict}: {v.errors} error(s), {v.warnings} warning(s)")
 
 
 def command(
@@ -52,19 +41,12 @@ def command(
     Exit status: 0 no errors (warnings allowed); 1 errors found; 2 usage error.
     """
     lc = setup(config, data_dir)
-    result = load_dataset(lc.data_dir, lc.config, encoding=encoding, skip_invalid=True,
-                          whole_accounts=False)
-    err = sys.stderr
-    for p in result.problems:
+    found = validate(lc, encoding)
+    err = current().stderr
+    for p in found.problems:
         err.write(f"{p.severity}: {p}\n")
     err.flush()
-    obj = summary(result)
-    rows = [[f["dataset"], f["file"] if f["file"] is not None else "(none)", f["records"], f["valid"],
-             f["errors"], f["warnings"]] for f in obj["files"]]
-    verdict = "OK" if not obj["errors"] else "INVALID"
-    table = Table(headers=HEADERS, rows=rows, title=f"validate {lc.data_dir}",
-                  align_right=frozenset({"records", "valid", "errors", "warnings"}),
-                  footer=f"{verdict}: {obj['errors']} error(s), {obj['warnings']} warning(s)")
-    emit(fmt.value, json_obj=obj, tables=[table], csv_table=table)
-    if obj["errors"]:
+    table = summary_table(found, lc.data_dir)
+    emit(fmt.value, json_obj=summary_json(found), tables=[table], csv_table=table)
+    if found.errors:
         raise Failed()   # every problem is already on stderr

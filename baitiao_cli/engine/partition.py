@@ -1,15 +1,16 @@
 """A stable partition of a book by customer, for runs split across hosts and processes.
 
 Accounts are independent of each other (``engine.ledger``), so a run over a book can be
-split by customer anywhere and the parts put back together. The part a customer falls in
+split by customer anywhere and the pieces put back together. The shard a customer falls in
 is a pure function of the customer id, the same on every host, Python version and run:
 CRC-32 of the id's UTF-8 bytes (``zlib.crc32``; never the built-in ``hash()``, which is
 randomised per process).
 
 - ``--shard K/N``: the customers with ``crc32(id) % N == K - 1`` (K in 1..N).
 - ``--jobs J`` inside a shard: the shard's customers are split again by
-  ``(crc32(id) // N) % J``, so the J local parts of shard K/N are disjoint and together are
-  exactly shard K/N (and with N = 1, the whole book).
+  ``(crc32(id) // N) % J`` into J local parts, one per job (worker process), so the J local
+  parts of shard K/N are disjoint and together are exactly shard K/N (and with N = 1, the
+  whole book). A local part is a ``Shard`` with ``jobs`` > 1.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def shard_of(customer_id: str, shards: int) -> int:
     return customer_hash(customer_id) % shards + 1
 
 
-class Part(NamedTuple):
+class Shard(NamedTuple):
     """Shard ``shard`` of ``shards``, and local part ``job`` of ``jobs`` inside it (all 1-based)."""
 
     shard: int = 1
@@ -40,7 +41,7 @@ class Part(NamedTuple):
 
     @property
     def whole(self) -> bool:
-        """True when this part is the whole book."""
+        """True when this is the whole book."""
         return self.shards == 1 and self.jobs == 1
 
     def __contains__(self, customer_id: object) -> bool:
@@ -53,33 +54,35 @@ class Part(NamedTuple):
 
     def loads(self, customer_id: str) -> bool:
         """Whether this local part checks and keeps the records of ``customer_id`` when its
-        worker loads its own share of the input (``--jobs``): the customers of its local part
+        worker loads its own part of the input (``--jobs``): the customers of its local part
         in *every* shard, so that the J workers of a shard validate the whole input between
         them, as a shard run must (their records outside this shard are loaded, not replayed)."""
         if self.jobs == 1:
             return True
         return (customer_hash(customer_id) // self.shards) % self.jobs == self.job - 1
 
-    def split(self, jobs: int) -> list["Part"]:
+    def split(self, jobs: int) -> list["Shard"]:
         """This shard cut into ``jobs`` local parts (disjoint; their union is this shard)."""
         if jobs < 1:
             raise ValueError(f"jobs must be at least 1, not {jobs}")
         if self.jobs != 1:
             raise ValueError("a local part cannot be split again")
-        return [Part(self.shard, self.shards, j, jobs) for j in range(1, jobs + 1)]
+        return [Shard(self.shard, self.shards, j, jobs) for j in range(1, jobs + 1)]
 
     def __str__(self) -> str:
         s = f"{self.shard}/{self.shards}"
         return s if self.jobs == 1 else f"{s} (local part {self.job}/{self.jobs})"
 
 
-WHOLE = Part()
+Part = Shard   # the former name (tests/test_share_load.py still uses it)
+
+WHOLE = Shard()
 
 
-def validate_part(shard: int, shards: int) -> Part:
-    """``Part(shard, shards)`` after checking 1 <= shard <= shards (ValueError otherwise)."""
+def validate_shard(shard: int, shards: int) -> Shard:
+    """``Shard(shard, shards)`` after checking 1 <= shard <= shards (ValueError otherwise)."""
     if shards < 1:
         raise ValueError(f"the number of shards must be at least 1, not {shards}")
     if not 1 <= shard <= shards:
         raise ValueError(f"the shard must be between 1 and {shards}, not {shard}")
-    return Part(shard, shards)
+    return Shard(shard, shards)

@@ -1,6 +1,6 @@
-"""Statements as report data: the ``bill`` JSON object, the text statement, the summary row.
+"""Statements as output: the ``bill`` JSON object, the text statement, the summary row, the tables.
 
-Pure: an ``Account`` and one of its ``Statement``s in, plain dicts/strings out. Personal
+Pure: an ``Account`` and one of its ``Statement``s in, plain dicts/strings/tables out. Personal
 data leaves only masked (``baitiao_cli.privacy``). Nothing depends on the clock, so the
 same statement always gives the same bytes.
 
@@ -24,14 +24,16 @@ when the statement was issued (a carried item shows its remaining amount there).
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from datetime import date
+from typing import Any, NamedTuple, Optional, Sequence
 from unicodedata import east_asian_width
 
-from ..privacy import mask_phone
-from .account import (
+from ..engine.account import (
     ACT_CREDIT_APPLIED, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, Account, Statement, StatementLine,
 )
-from .money import fen_str, to_fen
+from ..engine.money import fen_str, to_fen
+from ..privacy import mask_phone
+from ..render import Table
 
 SUMMARY_HEADERS = (
     "customer_id", "name", "phone", "statement_date", "due_date", "deferred_due_date", "new_principal",
@@ -121,12 +123,38 @@ def statement_json(account: Account, st: Statement) -> dict[str, Any]:
     }
 
 
-def summary_row(account: Account, st: Statement) -> list[Any]:
+class SummaryRow(NamedTuple):
+    """One row of ``summary.csv`` / ``bill --format csv`` (columns: ``SUMMARY_HEADERS``), as text."""
+
+    customer_id: str
+    name: str
+    phone: str
+    statement_date: str
+    due_date: str
+    deferred_due_date: str
+    new_principal: str
+    new_fees: str
+    carried_amount: str
+    late_fee: str
+    payments: str
+    refunds: str
+    credits_applied: str
+    credit_balance: str
+    total_due: str
+    credit_limit: str
+    available_credit: str
+    items: int
+
+
+assert SummaryRow._fields == SUMMARY_HEADERS
+
+
+def summary_row(account: Account, st: Statement) -> SummaryRow:
     """One row of ``summary.csv`` / ``bill --format csv`` (columns: ``SUMMARY_HEADERS``)."""
     c = account.customer
     tot = _totals(st)
     limit = _limit_fen(account)
-    return [
+    return SummaryRow(
         c.customer_id, c.name, mask_phone(c.phone), st.statement_date.isoformat(), st.due_date.isoformat(),
         st.deferred_due_date.isoformat() if st.deferred_due_date else "",
         fen_str(sum(ln.principal_fen for ln in st.new_items)), fen_str(sum(ln.fee_fen for ln in st.new_items)),
@@ -136,7 +164,7 @@ def summary_row(account: Account, st: Statement) -> list[Any]:
         fen_str(limit) if limit is not None else "",
         fen_str(st.available_credit_fen(limit)) if limit is not None else "",
         len(st.new_items) + len(st.carried_items),
-    ]
+    )
 
 
 def _cols(rows: list[list[str]], right: set[int]) -> list[str]:
@@ -216,3 +244,69 @@ def statement_text(account: Account, st: Statement) -> str:
         lines.append("  (none)")
     lines.append("  per statement: " + " · ".join(f"{sd.isoformat()} {fen_str(a)}" for sd, a in upcoming_totals(st)))
     return "\n".join(lines) + "\n"
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+BATCH_HEADERS = ("customer", "name", "phone", "statement", "due", "new", "carried", "late fee", "payments",
+                 "total due", "available")
+_BATCH_MONEY = frozenset({"new", "carried", "late fee", "payments", "total due", "available"})
+
+
+def batch_table_row(s: SummaryRow, effective_due_date: date) -> list[Any]:
+    """The ``bill --format table`` row of a batch statement, from its summary row."""
+    return [s.customer_id, s.name, s.phone, s.statement_date, effective_due_date.isoformat(), s.new_principal,
+            s.carried_amount, s.late_fee, s.payments, s.total_due, s.available_credit]
+
+
+def batch_table(rows: Sequence[Sequence[Any]], total_due_fen: int, day: date) -> Table:
+    """The batch run as one table: a row per statement (``batch_table_row``), the total due below."""
+    return Table(headers=BATCH_HEADERS, rows=rows, title=f"statements dated {day.isoformat()}",
+                 align_right=_BATCH_MONEY, footer=f"{len(rows)} statement(s) · total due {fen_str(total_due_fen)}")
+
+
+def summary_table(rows: Sequence[SummaryRow]) -> Table:
+    """The ``--format csv`` table: summary rows."""
+    return Table(headers=SUMMARY_HEADERS, rows=rows)
+
+
+def _lead(account: Account, st: Statement) -> list[str]:
+    c = account.customer
+    lead = [f"Statement {st.statement_date.isoformat()} (no. {st.number}) · {c.customer_id}"
+            + (f" {c.name}" if c.name else "") + (f" · phone {mask_phone(c.phone)}" if c.phone else ""),
+            f"TOTAL DUE {fen_str(st.total_due_fen)} by {st.effective_due_date.isoformat()}"
+            + (f" (deferred from {st.due_date.isoformat()})" if st.deferred_due_date else "")]
+    limit = _limit_fen(account)
+    if limit is not None:
+        lead.append(f"Credit limit {fen_str(limit)} · available {fen_str(st.available_credit_fen(limit))}")
+    return lead
+
+
+def customer_tables(account: Account, st: Statement) -> list[Table]:
+    """One statement on a terminal: its items (with the headline), the activity, what comes next."""
+    rows = [[KIND_LABEL.get(ln.kind, ln.kind), ln.txn_id, f"{ln.period}/{ln.periods}", fen_str(ln.principal_fen),
+             fen_str(ln.fee_fen), fen_str(ln.principal_fen + ln.fee_fen), fen_str(ln.outstanding_fen),
+             ln.due_date.isoformat(), "carried" if carried else "new"]
+            for carried, lines in ((False, st.new_items), (True, st.carried_items)) for ln in lines]
+    items = Table(headers=("kind", "txn", "period", "principal", "fee", "amount", "unpaid", "due", "status"),
+                  rows=rows, title="Items", lead=_lead(account, st),
+                  align_right=frozenset({"principal", "fee", "amount", "unpaid"}),
+                  footer=(f"Late fee posted on this statement {fen_str(st.late_fee_posted_fen)} · "
+                          f"late fee unpaid {fen_str(st.late_fee_unpaid_fen)} · "
+                          f"credit balance {fen_str(st.credit_balance_fen)}"))
+    activity = Table(headers=("date", "what", "ref", "amount", "detail"),
+                     rows=[[a.date.isoformat(), ACTIVITY_LABEL.get(a.kind, a.kind), a.ref, fen_str(a.amount_fen),
+                            a.detail] for a in st.activity],
+                     title="Since the previous statement", align_right=frozenset({"amount"}))
+    upcoming = Table(headers=("statement", "txn", "period", "principal", "fee", "amount"),
+                     rows=[[p.statement_date.isoformat(), p.txn_id, f"{p.period}/{p.periods}",
+                            fen_str(p.principal_fen), fen_str(p.fee_fen), fen_str(p.principal_fen + p.fee_fen)]
+                           for p in st.upcoming],
+                     title="Scheduled installments, next three months",
+                     align_right=frozenset({"principal", "fee", "amount"}),
+                     footer=" · ".join(f"{sd.isoformat()} {fen_str(a)}" for sd, a in upcoming_totals(st)))
+    return [items, activity, upcoming]
+
+
+def no_statement_table(customer_id: str) -> Table:
+    return Table(headers=("customer", "statement"), rows=[], title=f"no statement for {customer_id}")

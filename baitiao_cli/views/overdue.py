@@ -1,0 +1,239 @@
+"""The overdue report as output: its JSON (SPEC 5), CSV rows, the collectors' worklist, its tables.
+
+Pure: an ``services.overdue.OverdueReport`` in, plain dicts, rows, CSV text and
+``render.Table``s out. Phones leave only masked (``baitiao_cli.privacy``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Optional
+
+from ..engine.money import fen_str, rate_str
+from ..engine.overdue import PAID_OFF, REGULATORY_LABELS, ratio
+from ..privacy import mask_phone
+from ..render import Table, bar, csv_text
+
+if TYPE_CHECKING:
+    from ..engine.overdue import AccountRisk, PortfolioSummary, RiskPolicy, RollRates
+    from ..services.overdue import OverdueReport as Report
+
+# --format csv: one row per overdue account (the JSON account fields, flat).
+CSV_HEADERS = ("customer_id", "name", "phone", "dpd", "bucket", "overdue_amount", "late_fee", "total_owed",
+               "regulatory_class", "stage", "ecl", "action", "action_since", "oldest_due_date", "frozen")
+# --out: the collectors' worklist.
+WORKLIST_HEADERS = ("priority", "customer_id", "name", "phone", "action", "action_since", "dpd", "bucket",
+                    "oldest_due_date", "overdue_amount", "late_fee", "to_cure", "total_owed", "frozen",
+                    "regulatory_class", "class_label", "stage")
+BAR_WIDTH = 16   # the bucket table stays within 80 columns
+
+# --- formatting helpers ---------------------------------------------------------------------------
+
+def _rate(r: Decimal) -> str:
+    """A configured rate with at least 4 places, never losing digits (``engine.money.rate_str``)."""
+    exponent = r.as_tuple().exponent
+    return rate_str(r, max(4, -exponent if isinstance(exponent, int) else 4))
+
+
+def _pct(num: int, den: int) -> str:
+    return f"{ratio(num, den, 4) * 100:.2f}%"
+
+
+def _date(d: Optional[date]) -> Optional[str]:
+    return d.isoformat() if d is not None else None
+
+
+# --- JSON (contract: SPEC 5) ----------------------------------------------------------------------
+
+def account_json(r: AccountRisk) -> dict[str, Any]:
+    c = r.customer
+    return {
+        "customer_id": c.customer_id,
+        "dpd": r.dpd,
+        "bucket": r.bucket,
+        "overdue_amount": fen_str(r.overdue_fen),
+        "late_fee": fen_str(r.late_fee_fen),
+        "action": r.action,
+        "stage": r.stage,
+        "regulatory_class": r.regulatory_class,
+        "name": c.name,
+        "phone": mask_phone(c.phone),
+        "overdue_principal": fen_str(r.overdue_principal_fen),
+        "overdue_fee": fen_str(r.overdue_fee_fen),
+        "total_owed": fen_str(r.total_owed_fen),
+        "oldest_due_date": _date(r.oldest_due_date),
+        "action_since": _date(r.action_since),
+        "frozen": r.frozen,
+        "pd": _rate(r.pd),
+        "ecl": fen_str(r.ecl_fen),
+    }
+
+
+def summary_json(s: PortfolioSummary, policy: RiskPolicy, roll: Optional[RollRates]) -> dict[str, Any]:
+    rec = s.receivables_fen
+    out: dict[str, Any] = {
+        "accounts_total": s.accounts_total,
+        "accounts": s.accounts,
+        "accounts_without_balance": s.accounts_without_balance,
+        "receivables": fen_str(rec),
+        "overdue_accounts": s.overdue_accounts,
+        "overdue_amount": fen_str(s.overdue_fen),
+        "late_fee": fen_str(s.late_fee_fen),
+        "frozen_accounts": s.frozen_accounts,
+        "buckets": [{"bucket": name, "dpd": policy.bucket_range(name), "accounts": t.accounts,
+                     "amount": fen_str(t.amount_fen), "share_of_accounts": str(ratio(t.accounts, s.accounts)),
+                     "share_of_receivables": str(ratio(t.amount_fen, rec))} for name, t in s.buckets],
+        "delinquency": {name: {"accounts": t.accounts, "rate_by_count": str(ratio(t.accounts, s.accounts)),
+                               "amount": fen_str(t.amount_fen), "rate_by_amount": str(ratio(t.amount_fen, rec))}
+                        for name, t in s.delinquency},
+        "regulatory_classes": [{"class": c, "label": REGULATORY_LABELS[c], "accounts": t.accounts,
+                                "amount": fen_str(t.amount_fen), "share_of_receivables": str(ratio(t.amount_fen, rec))}
+                               for c, t in s.classes],
+        "ecl": {"lgd": _rate(s.lgd),
+                "by_stage": [{"stage": e.stage, "pd": _rate(e.pd), "accounts": e.accounts, "ead": fen_str(e.ead_fen),
+                              "ecl": fen_str(e.ecl_fen)} for e in s.ecl_by_stage],
+                "ead": fen_str(rec),
+                "total": fen_str(s.ecl_fen),
+                "coverage": str(ratio(s.ecl_fen, rec))},
+        "top_exposures": [{"customer_id": r.customer.customer_id, "name": r.customer.name, "dpd": r.dpd,
+                           "bucket": r.bucket, "overdue_amount": fen_str(r.overdue_fen),
+                           "total_owed": fen_str(r.total_owed_fen), "ecl": fen_str(r.ecl_fen)}
+                          for r in s.top_exposures],
+    }
+    if roll is not None:
+        out["roll_rates"] = roll_json(roll)
+    return out
+
+
+def roll_json(roll: RollRates) -> dict[str, Any]:
+    rows = []
+    for frm in roll.rows:
+        tot = roll.row_total(frm)
+        cells = {}
+        for to in roll.columns:
+            t = roll.cell(frm, to)
+            cells[to] = {"accounts": t.accounts, "amount": fen_str(t.amount_fen),
+                         "rate_by_count": str(ratio(t.accounts, tot.accounts)),
+                         "rate_by_amount": str(ratio(t.amount_fen, tot.amount_fen))}
+        rows.append({"from_bucket": frm, "accounts": tot.accounts, "amount": fen_str(tot.amount_fen), "to": cells})
+    return {"from": roll.from_date.isoformat(), "to": roll.to_date.isoformat(),
+            "amount_basis": "total owed on the from date",
+            "columns": list(roll.columns), "rows": rows,
+            "new_accounts": roll.new_accounts, "new_amount": fen_str(roll.new_fen)}
+
+
+def report_json(rep: Report) -> dict[str, Any]:
+    return {"as_of": rep.as_of.isoformat(), "accounts": [account_json(r) for r in rep.accounts],
+            "summary": summary_json(rep.summary, rep.policy, rep.roll)}
+
+
+# --- CSV rows -------------------------------------------------------------------------------------
+
+def csv_rows(rep: Report) -> list[list[Any]]:
+    return [[r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone), r.dpd, r.bucket,
+             fen_str(r.overdue_fen), fen_str(r.late_fee_fen), fen_str(r.total_owed_fen), r.regulatory_class,
+             r.stage, fen_str(r.ecl_fen), r.action or "", _date(r.action_since) or "",
+             _date(r.oldest_due_date) or "", "true" if r.frozen else "false"] for r in rep.accounts]
+
+
+def worklist_rows(rep: Report) -> list[list[Any]]:
+    return [[k, r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone), r.action or "",
+             _date(r.action_since) or "", r.dpd, r.bucket, _date(r.oldest_due_date) or "", fen_str(r.overdue_fen),
+             fen_str(r.late_fee_fen), fen_str(r.to_cure_fen), fen_str(r.total_owed_fen),
+             "yes" if r.frozen else "no", r.regulatory_class, REGULATORY_LABELS[r.regulatory_class], r.stage]
+            for k, r in enumerate(rep.accounts, 1)]
+
+
+def worklist_csv(rep: Report) -> str:
+    return csv_text(WORKLIST_HEADERS, worklist_rows(rep), bom=True)
+
+
+# --- tables ---------------------------------------------------------------------------------------
+
+def tables(rep: Report) -> list[Table]:
+    legend = "class: " + " · ".join(f"{label} {code.replace('_', ' ')}" for code, label in REGULATORY_LABELS.items())
+    s, policy = rep.summary, rep.policy
+    rec = s.receivables_fen
+    acct_rows = [[r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone), r.dpd, r.bucket,
+                  fen_str(r.overdue_fen), fen_str(r.late_fee_fen), fen_str(r.total_owed_fen),
+                  REGULATORY_LABELS[r.regulatory_class], r.stage, fen_str(r.ecl_fen), r.action or "-",
+                  _date(r.action_since) or "", "yes" if r.frozen else ""] for r in rep.accounts]
+    out = [Table(
+        headers=("customer", "name", "phone", "DPD", "bucket", "overdue", "late fee", "total owed", "class",
+                 "stage", "ECL", "action", "since", "frozen"),
+        rows=acct_rows, title=f"Overdue accounts on {rep.as_of.isoformat()}, in collection priority order",
+        align_right=frozenset({"DPD", "overdue", "late fee", "total owed", "stage", "ECL"}),
+        lead=[f"OVERDUE REPORT {rep.as_of.isoformat()} · {s.overdue_accounts} overdue of {s.accounts} account(s) "
+              f"with a balance · overdue {fen_str(s.overdue_fen)} · late fee {fen_str(s.late_fee_fen)} · "
+              f"receivables {fen_str(rec)} · ECL {fen_str(s.ecl_fen)}"],
+        footer=legend)]
+
+    top_amount = max((t.amount_fen for _n, t in s.buckets), default=0)
+    out.append(Table(
+        headers=("bucket (DPD)", "accounts", "% count", "amount", "% amount", "chart (amount)"),
+        rows=[[f"{name} {policy.bucket_range(name)}", t.accounts, _pct(t.accounts, s.accounts), fen_str(t.amount_fen),
+               _pct(t.amount_fen, rec), bar(t.amount_fen, top_amount, BAR_WIDTH)] for name, t in s.buckets],
+        title="Buckets (amount = total owed; % amount = share of receivables)",
+        align_right=frozenset({"accounts", "% count", "amount", "% amount"}),
+        footer=(f"{s.accounts} account(s) with a balance, receivables {fen_str(rec)}; "
+                f"{s.accounts_without_balance} account(s) owe nothing; {s.frozen_accounts} credit line(s) frozen")))
+
+    out.append(Table(
+        headers=("delinquency", "accounts", "by count", "amount", "by amount"),
+        rows=[[name, t.accounts, _pct(t.accounts, s.accounts), fen_str(t.amount_fen), _pct(t.amount_fen, rec)]
+              for name, t in s.delinquency],
+        title="Delinquency rates (30+ = more than 30 days past due; amount = total owed)",
+        align_right=frozenset({"accounts", "by count", "amount", "by amount"})))
+
+    out.append(Table(
+        headers=("class", "code", "accounts", "amount", "% receivables"),
+        rows=[[REGULATORY_LABELS[c], c, t.accounts, fen_str(t.amount_fen), _pct(t.amount_fen, rec)]
+              for c, t in s.classes],
+        title="Regulatory five-tier classification",
+        align_right=frozenset({"accounts", "amount", "% receivables"})))
+
+    stage_rows = [[str(e.stage), _rate(e.pd), _rate(s.lgd), e.accounts, fen_str(e.ead_fen), fen_str(e.ecl_fen)]
+                  for e in s.ecl_by_stage]
+    stage_rows.append(["total", "", "", s.accounts, fen_str(rec), fen_str(s.ecl_fen)])
+    out.append(Table(
+        headers=("stage", "PD", "LGD", "accounts", "EAD", "ECL"), rows=stage_rows,
+        title="Expected credit loss (IFRS 9, ECL = PD × LGD × EAD)",
+        align_right=frozenset({"PD", "LGD", "accounts", "EAD", "ECL"}),
+        footer=f"coverage (ECL / receivables) {_pct(s.ecl_fen, rec)}"))
+
+    out.append(Table(
+        headers=("#", "customer", "name", "DPD", "bucket", "overdue", "total owed", "ECL"),
+        rows=[[k, r.customer.customer_id, r.customer.name, r.dpd, r.bucket, fen_str(r.overdue_fen),
+               fen_str(r.total_owed_fen), fen_str(r.ecl_fen)] for k, r in enumerate(s.top_exposures, 1)],
+        title=f"Largest overdue exposures (top {len(s.top_exposures)})",
+        align_right=frozenset({"#", "DPD", "overdue", "total owed", "ECL"})))
+
+    if rep.roll is not None:
+        out.extend(roll_tables(rep.roll))
+    return out
+
+
+def roll_tables(roll: RollRates) -> list[Table]:
+    span = f"{roll.from_date.isoformat()} → {roll.to_date.isoformat()}"
+    cols = list(roll.columns)
+    count_rows, amount_rows = [], []
+    for frm in roll.rows:
+        tot = roll.row_total(frm)
+        count_rows.append([frm] + [(f"{roll.cell(frm, to).accounts} ({_pct(roll.cell(frm, to).accounts, tot.accounts)})"
+                                    if roll.cell(frm, to).accounts else "") for to in cols] + [tot.accounts])
+        amount_rows.append([frm] + [(fen_str(roll.cell(frm, to).amount_fen) if roll.cell(frm, to).accounts else "")
+                                    for to in cols] + [fen_str(tot.amount_fen)])
+    headers = ["from \\ to"] + cols + ["total"]
+    right = frozenset(cols + ["total"])
+    return [
+        Table(headers=headers, rows=count_rows, title=f"Roll rates {span}: accounts (share of the row)",
+              align_right=right),
+        Table(headers=headers, rows=amount_rows, title=f"Roll rates {span}: total owed on {roll.from_date.isoformat()}",
+              align_right=right,
+              footer=f"{roll.new_accounts} account(s) with no balance on {roll.from_date.isoformat()} are not in "
+                     f"the matrix (new since; owing {fen_str(roll.new_fen)} now); {PAID_OFF} = nothing owed "
+                     f"on {roll.to_date.isoformat()}"),
+    ]
+
+
