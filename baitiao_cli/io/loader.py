@@ -20,10 +20,12 @@ from ..engine.config import Config
 from ..engine.model import Dataset
 from ..errors import DataError, Problem, UsageError
 from .readers import RawFile, lookup_encoding, open_file
-from .validate import (
-    MISSING, READERS, CustomerIndex, Part, Share, Unclean, check_refunds, header_warning, index_refunded,
-    read_customers,
-)
+from .fields import MISSING
+from .rows import LoadedFile
+from .rules import CustomerIndex, check_refunds
+from .share_load import Share, Unclean, header_warning, index_refunded
+from .spec import SPECS
+from .validate import read_file
 
 DATASETS = ("customers", "transactions", "repayments", "deferrals")
 REQUIRED = ("customers", "transactions")
@@ -258,7 +260,7 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
                 files[name] = path
                 labels[name] = str(path)
                 raw = open_file(path, labels[name], _fmt(path), problems, encoding)
-                parts[name] = _read_part(name, raw, cfg, problems, customers, cut)
+                parts[name] = _read_file(name, raw, cfg, problems, customers, cut)
             if name == "customers":      # the other files are checked against these as they are read
                 customers = CustomerIndex(parts.get("customers"), labels["customers"])
                 if share is not None:
@@ -302,27 +304,24 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
                       skipped=skipped, labels=labels)
 
 
-def _read_part(name: str, raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex,
-               share: Optional[Share] = None) -> Part:
+def _read_file(name: str, raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex,
+               share: Optional[Share] = None) -> LoadedFile:
     label = raw.label
     if raw.unreadable and not raw.columns:
-        return Part(usable=False)
+        return LoadedFile(usable=False)
     if raw.empty:
         if name in REQUIRED:
             problems.append(Problem(label, 0, "", "empty file: not even a header line"))
-            return Part(usable=False)
+            return LoadedFile(usable=False)
         problems.append(Problem(label, 0, "", "empty file (no header): read as no records", "warning"))
-        return Part()
+        return LoadedFile()
     mark = len(problems)
-    if name == "customers":
-        part = read_customers(raw, cfg, problems)
-    else:
-        part = READERS[name](raw, cfg, problems, customers, share)
-    if part.missing_columns:
+    loaded = read_file(SPECS[name], raw, cfg, problems, customers, share)
+    if loaded.missing_columns:
         # the missing column was reported once for the file: not again on every row
-        gone = set(part.missing_columns)
+        gone = set(loaded.missing_columns)
         problems[mark:] = [p for p in problems[mark:]
                            if not (p.field in gone and p.message == MISSING and p.file == label)]
     if raw.unreadable:
-        part.usable = False
-    return part
+        loaded.usable = False
+    return loaded
