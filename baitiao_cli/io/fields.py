@@ -76,6 +76,13 @@ def column_of(one, col) -> list | None:
     return values
 
 
+class Parser:
+    """A field parser, made for one file: ``cfg`` gives its tables; ``cache`` for those that share values."""
+
+    def __init__(self, cfg: Config):
+        self.cache: dict = {}
+
+
 # --- ids ---------------------------------------------------------------------------------------
 
 class Id:
@@ -100,12 +107,9 @@ def record_id(cfg: Config) -> Id:
     return Id(RECORD_ID, parse_record_id)
 
 
-class RefId:
+class RefId(Parser):
     """The id another record names (a refund's purchase): stripped, empty is None; its form
     is checked with the refund rules (``rules.refund_or_purchase``)."""
-
-    def __init__(self, cfg: Config):
-        pass
 
     @staticmethod
     def one(s: str):
@@ -136,11 +140,8 @@ def strict_money(raw: str, allow_zero: bool = False):
         return None, str(e)
 
 
-class Dates:
+class Dates(Parser):
     """``YYYY-MM-DD``; equal texts share one date object (a cache of CACHE_MAX texts)."""
-
-    def __init__(self, cfg: Config):
-        self.cache: dict = {}
 
     def one(self, s: str):
         cache = self.cache
@@ -166,11 +167,8 @@ class Dates:
         return list(map(cache.__getitem__, col))
 
 
-class Amounts:
+class Amounts(Parser):
     """A positive amount to the fen; equal texts share one Decimal while the cache has room."""
-
-    def __init__(self, cfg: Config):
-        self.cache: dict = {}
 
     def one(self, s: str):
         cache = self.cache
@@ -200,11 +198,8 @@ class Amounts:
         return amounts
 
 
-class OptionalMoney:
+class OptionalMoney(Parser):
     """An amount that may be empty (None) or zero (a customer's income, credit limit)."""
-
-    def __init__(self, cfg: Config):
-        pass
 
     @staticmethod
     def one(s: str):
@@ -218,11 +213,8 @@ class OptionalMoney:
 
 # --- texts -----------------------------------------------------------------------------------------
 
-class Texts:
+class Texts(Parser):
     """Stripped, and equal texts as one string object while the cache has room (memory)."""
-
-    def __init__(self, cfg: Config):
-        self.cache: dict = {}
 
     def one(self, s: str):
         cache = self.cache
@@ -241,11 +233,8 @@ class Texts:
         return col
 
 
-class PlainText:
+class PlainText(Parser):
     """Stripped, never cached (personal data: names, phone and id numbers)."""
-
-    def __init__(self, cfg: Config):
-        pass
 
     @staticmethod
     def one(s: str):
@@ -254,27 +243,42 @@ class PlainText:
 
 # --- choices and whole numbers ---------------------------------------------------------------------
 
-class Choice:
-    """One of a few words (any case, spaces around ignored); empty is the first."""
+class Lookup(Parser):
+    """A value looked up by its text in ``table`` (spaces around it ignored; ``fold``: case too)."""
 
-    def __init__(self, words: tuple, field: str):
-        self.table = {"": words[0], **{w: w for w in words}}
-        self.wrong = f"{field} must be " + " or ".join(repr(w) for w in words) + ", got {!r}"
+    table: dict = {}
+    fold = None
 
     def one(self, s: str):
         table = self.table
         v = table.get(s)
         if v is None:
-            v = table.get(s.strip().lower())
+            s = s.strip()
+            v = table.get(self.fold(s) if self.fold else s)
             if v is None:
-                return None, self.wrong.format(s.strip())
+                return None, self.wrong(s)
         return v, None
+
+    def wrong(self, s: str) -> str:                      # pragma: no cover - each kind words its own
+        raise NotImplementedError
 
     def column(self, col) -> list | None:
         table = self.table
         if not set(col) <= table.keys():
             return None
         return list(map(table.__getitem__, col))
+
+
+class Choice(Lookup):
+    """One of a few words (any case); empty is the first."""
+
+    def __init__(self, words: tuple, field: str):
+        self.fold = str.lower
+        self.table = {"": words[0], **{w: w for w in words}}
+        self.choices = f"{field} must be " + " or ".join(repr(w) for w in words)
+
+    def wrong(self, s: str) -> str:
+        return f"{self.choices}, got {s!r}"
 
 
 def txn_type(cfg: Config) -> Choice:
@@ -285,39 +289,50 @@ def repayment_kind(cfg: Config) -> Choice:
     return Choice((NORMAL, SETTLE), "kind")
 
 
-class Installments:
+class WholeNumber(Lookup):
+    """A whole number among the keys of ``table``; ``outside`` words one that is not."""
+
+    outside = ""
+
+    def wrong(self, s: str) -> str:
+        if not s:
+            return MISSING
+        try:
+            return self.outside.format(parse_int(s))
+        except ValueError as e:
+            return str(e)
+
+
+class Installments(WholeNumber):
     """One of ``installments.terms``; empty is 1."""
 
     def __init__(self, cfg: Config):
-        self.terms = {str(t): t for t in cfg.installments.terms}
-        self.allowed = ", ".join(str(t) for t in cfg.installments.terms)
-        self.terms[""] = 1
-
-    def one(self, s: str):
-        terms = self.terms
-        inst = terms.get(s)
-        if inst is None:
-            s = s.strip()
-            inst = terms.get(s)
-            if inst is None:
-                try:
-                    return None, f"unknown term {parse_int(s)} (installments allowed: {self.allowed})"
-                except ValueError as e:
-                    return None, str(e)
-        return inst, None
-
-    def column(self, col) -> list | None:
-        terms = self.terms
-        if not set(col) <= terms.keys():
-            return None
-        return list(map(terms.__getitem__, col))
+        self.table = {"": 1, **{str(t): t for t in cfg.installments.terms}}
+        allowed = ", ".join(str(t) for t in cfg.installments.terms)
+        self.outside = "unknown term {} (installments allowed: %s)" % allowed
 
 
-class FeeRate:
-    """A per-period fee rate, or None when empty (the pricing default); see ``rules.high_fee_rate``."""
+class StatementDay(WholeNumber):
+    """A customer's statement day, 1..28 (``7`` or ``07``); empty is ``billing.statement_day``."""
+
+    outside = "statement day must be between 1 and 28, got {}"
 
     def __init__(self, cfg: Config):
-        pass
+        self.table = {str(d): d for d in range(1, 29)}
+        self.table.update({f"{d:02d}": d for d in range(1, 10)})
+        self.table[""] = cfg.billing.statement_day
+
+
+class DeferralDays(WholeNumber):
+    """Days of a deferral: 1..``deferral.max_days``."""
+
+    def __init__(self, cfg: Config):
+        self.table = {str(k): k for k in range(1, cfg.deferral.max_days + 1)}
+        self.outside = "days must be between 1 and %d (deferral.max_days), got {}" % cfg.deferral.max_days
+
+
+class FeeRate(Parser):
+    """A per-period fee rate, or None when empty (the pricing default); see ``rules.high_fee_rate``."""
 
     @staticmethod
     def one(f: str):
@@ -342,49 +357,6 @@ class FeeRate:
                 return None
             cache[f] = rate
         return list(map(cache.__getitem__, fees))
-
-
-class StatementDay:
-    """A customer's statement day, 1..28; empty is ``billing.statement_day``."""
-
-    def __init__(self, cfg: Config):
-        days = {str(d): d for d in range(1, 29)}
-        days.update({f"{d:02d}": d for d in range(1, 10)})
-        days[""] = cfg.billing.statement_day
-        self.days = days
-
-    def one(self, s: str):
-        days = self.days
-        day = days.get(s)
-        if day is None:
-            s = s.strip()
-            day = days.get(s)
-            if day is None:
-                try:
-                    return None, f"statement day must be between 1 and 28, got {parse_int(s)}"
-                except ValueError as e:
-                    return None, str(e)
-        return day, None
-
-
-class DeferralDays:
-    """Days of a deferral: 1..``deferral.max_days``."""
-
-    def __init__(self, cfg: Config):
-        self.max_days = cfg.deferral.max_days
-        self.days = {str(k): k for k in range(1, self.max_days + 1)}
-
-    def one(self, s: str):
-        s = s.strip()
-        days = self.days.get(s)
-        if days is not None:
-            return days, None
-        if not s:
-            return None, MISSING
-        try:
-            return None, f"days must be between 1 and {self.max_days} (deferral.max_days), got {parse_int(s)}"
-        except ValueError as e:
-            return None, str(e)
 
 
 PARSERS = {

@@ -125,9 +125,8 @@ def refund_or_purchase(load, row, values, cust, line) -> bool:
     ref = values["ref_txn_id"]
     typ = values["type"]
     if typ is REFUND:
-        inst, _ = load.parsers["installments"].one(row[load.index["installments"]])
         s = row[load.index["installments"]].strip()
-        if s and inst != 1:
+        if s and load.parsers["installments"].table.get(s) != 1:
             add(Problem(label, line, "installments", f"ignored for a refund: {s!r}", "warning"))
         f = row[load.index["fee_rate"]].strip()
         if f:
