@@ -12,8 +12,8 @@ Being stricter than the row driver is always safe (the row driver then decides):
 dated before its customer's account opened sends its chunk to the rows, which leave that to
 the refund checks.
 
-Used for the specs with ``by_columns`` (transactions and repayments, the files that reach
-millions of rows).
+Used for the specs with ``by_columns`` (customers, transactions and repayments: the files
+that reach hundreds of thousands or millions of rows).
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ from operator import itemgetter
 from .readers import RawFile, Rows, rows_of_lines
 from .rows import FileLoad, run_rows
 from .rules import new_ids
-from .fields import clean_ids
 
 CHUNK = 1 << 10          # lines per chunk (small: stays in cache)
 _tuple_new = tuple.__new__
-ID_OF = itemgetter(0)          # the id of a Txn, Repayment (their first field)
+ID_OF = itemgetter(0)          # the id of a Customer, Txn, Repayment (their first field)
 
 
 def check_chunk(load: FileLoad, rows: list, lines, seqs) -> bool:
@@ -45,7 +44,7 @@ def check_chunk(load: FileLoad, rows: list, lines, seqs) -> bool:
         return cols[i] if i >= 0 else ("",) * n
 
     ids = cols[load.i_id]
-    if not (clean_ids(ids) and new_ids(ids, load.first, load.careful, n)):
+    if not (load.id_parser.column_ok(ids) and new_ids(ids, load.first, load.careful, n)):
         return False
     values = {load.id_name: ids, "seq": seqs}
     for name, parse in load.column_parsers:
@@ -69,6 +68,11 @@ def check_chunk(load: FileLoad, rows: list, lines, seqs) -> bool:
     return _commit(load, ids, records, lines, n)
 
 
+def bulk_customers(rows: list, lines, seqs, load: FileLoad) -> bool:
+    """The column driver for a chunk of customers (see ``check_chunk``)."""
+    return check_chunk(load, rows, lines, seqs)
+
+
 def bulk_transactions(rows: list, lines, seqs, load: FileLoad) -> bool:
     """The column driver for a chunk of transactions (see ``check_chunk``)."""
     return check_chunk(load, rows, lines, seqs)
@@ -81,7 +85,7 @@ def bulk_repayments(rows: list, lines, seqs, load: FileLoad) -> bool:
 
 def column_check(name: str):
     """The column driver of a dataset, or None (read by its rows alone)."""
-    return {"transactions": bulk_transactions, "repayments": bulk_repayments}.get(name)
+    return {"customers": bulk_customers, "transactions": bulk_transactions, "repayments": bulk_repayments}.get(name)
 
 
 def build(cls, *columns) -> list:

@@ -16,6 +16,7 @@ arrays, say) can bring its own column forms for the same names.
 from __future__ import annotations
 
 import re
+from functools import partial
 from decimal import Decimal
 from itertools import repeat
 
@@ -88,9 +89,10 @@ class Parser:
 class Id:
     """An id (customer or record): spaces around it stripped; ``fast`` is the pattern to try first."""
 
-    def __init__(self, pattern: re.Pattern, parser):
+    def __init__(self, pattern: re.Pattern, parser, column_ok):
         self.fast = pattern.match
         self.parser = parser
+        self.column_ok = column_ok          # every id of a column clean (no spaces around it)
 
     def one(self, raw: str):
         s = raw.strip()
@@ -100,11 +102,11 @@ class Id:
 
 
 def customer_id(cfg: Config) -> Id:
-    return Id(CUSTOMER_ID, parse_customer_id)
+    return Id(CUSTOMER_ID, parse_customer_id, partial(all_match, ALL_CIDS))
 
 
 def record_id(cfg: Config) -> Id:
-    return Id(RECORD_ID, parse_record_id)
+    return Id(RECORD_ID, parse_record_id, clean_ids)
 
 
 class RefId(Parser):
@@ -210,6 +212,19 @@ class OptionalMoney(Parser):
             return strict_money(s, True)
         return v, None
 
+    @classmethod
+    def column(cls, col) -> list | None:
+        distinct = set(col)
+        if distinct == {""}:
+            return [None] * len(col)
+        values = {}
+        for s in distinct:
+            v, m = cls.one(s)
+            if m is not None:
+                return None
+            values[s] = v
+        return list(map(values.__getitem__, col))
+
 
 # --- texts -----------------------------------------------------------------------------------------
 
@@ -239,6 +254,10 @@ class PlainText(Parser):
     @staticmethod
     def one(s: str):
         return s.strip(), None
+
+    @staticmethod
+    def column(col) -> list:
+        return list(map(_strip, col))
 
 
 # --- choices and whole numbers ---------------------------------------------------------------------

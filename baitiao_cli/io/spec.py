@@ -72,7 +72,7 @@ CUSTOMERS = DatasetSpec(
     (Field("opened_on", "date", required=True), Field("name", "plain_text"), Field("phone", "plain_text"),
      Field("id_number", "plain_text"), Field("statement_day", "statement_day"),
      Field("monthly_income", "optional_money"), Field("credit_limit", "optional_money")),
-    of_customers=False)
+    of_customers=False, by_columns=True)
 
 TRANSACTIONS = DatasetSpec(
     "transactions", Txn, Field("txn_id", "record_id", required=True),
