@@ -147,10 +147,12 @@ def item_chunks(raw: RawFile):
         yield chunk
 
 
-def run_columns(load: FileLoad, raw: RawFile, bulk, problems: list) -> tuple:
+def run_columns(load: FileLoad, raw: RawFile, bulk, problems: list, bad_across_chunks: bool) -> tuple:
     """Feed a file to ``bulk`` (the column driver) a chunk at a time; a chunk it refuses
     goes through the row driver, which finds and reports the problems.
-    Returns (last seq, last line, whether the last row was bad), as ``rows.run_rows``."""
+    Returns (last seq, last line, whether the last row was bad), as ``rows.run_rows``; with
+    ``bad_across_chunks`` the row driver of a chunk starts from the last row of the chunk
+    before (as a row driver over the whole file does), else from a good row."""
     n, line, bad = -1, 0, False
     if raw.stream is not None:                       # plain CSV: one record per line
         for lines, line0, rows in line_chunks(raw):
@@ -159,7 +161,7 @@ def run_columns(load: FileLoad, raw: RawFile, bulk, problems: list) -> tuple:
                 line, bad = line0 + len(rows) - 1, False
             else:
                 src = rows_of_lines(lines, line0, rows, raw.label, problems)
-                n, line, bad = run_rows(load, src, src, src.rejected, n)
+                n, line, bad = run_rows(load, src, src, src.rejected, n, bad and bad_across_chunks)
         return n, line, bad
     for chunk in item_chunks(raw):                   # quoted CSV, JSON, JSON Lines
         lines, rows, oks = zip(*chunk)
@@ -168,5 +170,5 @@ def run_columns(load: FileLoad, raw: RawFile, bulk, problems: list) -> tuple:
             line, bad = lines[-1], False
         else:
             src = Rows(chunk, chunk[0][0] - 1)
-            n, line, bad = run_rows(load, src, src, src.rejected, n)
+            n, line, bad = run_rows(load, src, src, src.rejected, n, bad and bad_across_chunks)
     return n, line, bad

@@ -151,12 +151,12 @@ def check_row(load: FileLoad, row: list, line: int, bad: bool, seq: int) -> Opti
     return False
 
 
-def run_rows(load: FileLoad, rows, pos, refused, n: int) -> tuple:
+def run_rows(load: FileLoad, rows, pos, refused, n: int, bad: bool = False) -> tuple:
     """The row driver over ``rows`` (``pos.line_num + 1`` before a row is its line; ``refused``:
-    lines the reader reported). Returns (last seq, last line, whether the last row was bad)."""
+    lines the reader reported; ``bad``: whether the row before them was bad). Returns (last
+    seq, last line, whether the last row that is not blank was bad)."""
     ncols, pad = load.ncols, load.pad
     line = 0
-    bad = False
     prev = pos.line_num
     while True:
         try:
