@@ -119,6 +119,8 @@ class RefId(Parser):
 
     @staticmethod
     def column(col) -> list:
+        if col.count("") == len(col):
+            return [None] * len(col)
         return [r or None for r in col]      # (the refund rule refuses any but clean ids)
 
 

@@ -92,27 +92,26 @@ def resolve_columns(raw: RawFile, spec: DatasetSpec, problems: list,
     return index, usable
 
 
-def _torn(part_label: str, raw: RawFile, last_line: int, last_bad: bool, problems: list) -> None:
+def _torn(raw: RawFile, last_line: int, last_bad: bool, problems: list) -> None:
     if last_bad and not raw.ends_with_newline and raw.fmt == "csv":
-        problems.append(Problem(part_label, last_line, "",
+        problems.append(Problem(raw.label, last_line, "",
                                 f"{TORN}: the file does not end with a newline and its last record "
                                 "is incomplete"))
 
 
-def _torn_journal(loaded: LoadedFile, part_label: str, raw: RawFile, last_line: int, last_bad: bool,
-                  problems: list) -> None:
+def _torn_journal(loaded: LoadedFile, raw: RawFile, last_line: int, last_bad: bool, problems: list) -> None:
     """Journals (repayments, deferrals) are only ever appended whole lines ending in a newline,
     so a missing final newline means a torn write even when the fragment happens to parse
     (``...,10.00,normal,ap``). The last record is then reported and never applied."""
     if raw.ends_with_newline or raw.empty or raw.fmt == "json":
         return
     if last_bad:
-        _torn(part_label, raw, last_line, last_bad, problems)
+        _torn(raw, last_line, last_bad, problems)
         return
     if loaded.lines and loaded.lines[-1] == last_line:
         loaded.records.pop()
         loaded.lines.pop()
-        problems.append(Problem(part_label, last_line, "",
+        problems.append(Problem(raw.label, last_line, "",
                                 f"{TORN}: the journal does not end with a newline, so its last record may "
                                 "be cut short; it is not applied — repair the line (see docs/posting.md)"))
 
@@ -142,7 +141,7 @@ def read_file(spec: DatasetSpec, raw: RawFile, cfg: Config, problems: list,
         n, line, bad = run_rows(load, raw.rows, raw.pos, raw.rejected, -1)
     loaded.read = n + 1
     if spec.journal:
-        _torn_journal(loaded, raw.label, raw, line, bad, problems)
+        _torn_journal(loaded, raw, line, bad, problems)
     else:
-        _torn(raw.label, raw, line, bad, problems)
+        _torn(raw, line, bad, problems)
     return loaded
