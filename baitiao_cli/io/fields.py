@@ -84,6 +84,17 @@ class Parser:
         self.cache: dict = {}
 
 
+def through_distinct(col, one, known: dict) -> list | None:
+    """A column through ``known`` (text -> value), first given the texts it lacks by the
+    one-value parser ``one``; None as soon as one of them has a problem."""
+    for s in set(col).difference(known):
+        v, m = one(s)
+        if m is not None:
+            return None
+        known[s] = v
+    return list(map(known.__getitem__, col))
+
+
 # --- ids ---------------------------------------------------------------------------------------
 
 class Id:
@@ -126,6 +137,12 @@ class RefId(Parser):
 
 # --- dates and amounts ---------------------------------------------------------------------------
 
+def _clean_date(s: str):
+    """``YYYY-MM-DD`` exactly (no spaces around it): the column form's date."""
+    d = date_or_none(s)
+    return d, None if d is not None else "not a clean date"
+
+
 def strict_date(raw: str):
     s = raw.strip()
     d = date_or_none(s)
@@ -163,12 +180,7 @@ class Dates(Parser):
         dates = list(map(cache.get, col))
         if all(dates):                           # (a date is never false; a text not cached is None)
             return dates
-        for s in set(col).difference(cache):
-            d = date_or_none(s)
-            if d is None:
-                return None
-            cache[s] = d
-        return list(map(cache.__getitem__, col))
+        return through_distinct(col, _clean_date, cache)
 
 
 class Amounts(Parser):
@@ -216,16 +228,9 @@ class OptionalMoney(Parser):
 
     @classmethod
     def column(cls, col) -> list | None:
-        distinct = set(col)
-        if distinct == {""}:
+        if col.count("") == len(col):
             return [None] * len(col)
-        values = {}
-        for s in distinct:
-            v, m = cls.one(s)
-            if m is not None:
-                return None
-            values[s] = v
-        return list(map(values.__getitem__, col))
+        return through_distinct(col, cls.one, {})
 
 
 # --- texts -----------------------------------------------------------------------------------------
