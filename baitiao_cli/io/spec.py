@@ -10,9 +10,11 @@ the right form, not seen before in the file (``duplicate_id``), naming an accept
 
 Two drivers run the same spec: the row driver (``io.rows``), which checks and words every
 problem of every row, and the column driver (``io.columns``), which checks a clean chunk of
-rows a whole column at a time and hands anything doubtful back to the row driver. A parser
-or rule without a column form (``column`` in ``io.fields`` / ``COLUMN_RULES`` in ``io.rules``)
-is run value by value by the column driver.
+rows a whole column at a time and hands anything doubtful back to the row driver. Each rule
+has a row form (``io.rules.ROW_RULES``) and a column form (``COLUMN_RULES``); a parser
+without a column form (``column`` in ``io.fields``) is run value by value by the column
+driver. Both are looked up by name, so another column driver (over pyarrow arrays, say) can
+bring its own column forms for the same spec.
 """
 
 from __future__ import annotations
