@@ -12,7 +12,7 @@ from baitiao_cli.engine.config import Billing, Config, DeferralCfg, Installments
 from baitiao_cli.engine.model import Customer, Dataset, Deferral, Repayment, Txn
 from baitiao_cli.errors import DataError, Problem, UsageError
 from baitiao_cli.io.loader import LoadResult, find_data_file, load_dataset
-from baitiao_cli.io.fastpath import build
+from baitiao_cli.io.columns import build
 
 from loader_fixtures import (
     BASE, CUSTOMERS, DEFERRALS, REPAYMENTS, TRANSACTIONS, as_json_array, as_jsonl, write_dir,

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from baitiao_cli.engine.config import Config
-from baitiao_cli.io import validate
+from baitiao_cli.io import columns as validate
 from baitiao_cli.io.loader import load_dataset
 
 from loader_fixtures import BASE, write_dir

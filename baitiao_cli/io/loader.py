@@ -2,8 +2,8 @@
 
 ``load_dataset`` finds ``customers``, ``transactions``, ``repayments`` and ``deferrals``
 (``.csv``, ``.json`` or ``.jsonl``), reads them (``io.readers``), checks every field and
-every cross-file rule (``io.validate``) and returns the valid records with every problem
-found. With any error it raises :class:`DataError` listing them all, unless
+every cross-file rule (``io.validate``, through the dataset specs of ``io.spec``) and returns
+the valid records with every problem found. With any error it raises :class:`DataError` listing them all, unless
 ``skip_invalid`` is set: then it returns what is valid (a record that depends on a
 rejected customer or purchase is rejected too, and listed) and the caller exits 1 after
 doing its work.
@@ -20,10 +20,12 @@ from ..engine.config import Config
 from ..engine.model import Dataset
 from ..errors import DataError, Problem, UsageError
 from .readers import RawFile, lookup_encoding, open_file
-from .validate import (
-    MISSING, READERS, CustomerIndex, Part, Share, Unclean, check_refunds, header_warning, index_refunded,
-    read_customers,
-)
+from .fields import MISSING
+from .rows import LoadedFile
+from .rules import CustomerIndex, check_refunds
+from .share_load import Share, Unclean, header_warning, index_refunded
+from .spec import SPECS
+from .validate import read_file
 
 DATASETS = ("customers", "transactions", "repayments", "deferrals")
 REQUIRED = ("customers", "transactions")
@@ -128,9 +130,9 @@ def load_share(data_dir: Path, cfg: Config, keep: Callable[[str], bool], *, ids_
 
     None means "not clean, load the whole input the ordinary way": any problem (even a
     warning) but the warnings about a header that every share gives alike (an unknown or
-    unnamed column: ``validate.header_warning``; they are in the result's problems), any
-    row the fast path would hand to the row loop, a row of an unknown customer, a duplicate
-    id, a refund naming a purchase outside the share. So when every share of a partition of
+    unnamed column: ``share_load.header_warning``; they are in the result's problems), any
+    row the column driver would hand to the row driver, a row of an unknown customer, a
+    duplicate id, a refund naming a purchase outside the share. So when every share of a partition of
     the customers comes back clean, the full load would have found exactly those header
     warnings and nothing else, and the union of the shares' records is exactly its records.
     """
@@ -232,10 +234,10 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
     """The full load; with ``share`` = (keep, ids_mod, ids_rem) the share load of ``load_share``,
     which raises Unclean at the first sign of a problem."""
     problems: list = []
-    cut: Optional[Share] = None
+    job_share: Optional[Share] = None    # (a worker of --jobs: the customers it keeps)
     files: dict = {}
     labels: dict = {}
-    parts: dict = {}
+    loaded: dict = {}           # dataset name -> LoadedFile
     order: dict = {}
     for name in DATASETS:
         labels[name] = str(data_dir / f"{name}.*")
@@ -258,40 +260,40 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
                 files[name] = path
                 labels[name] = str(path)
                 raw = open_file(path, labels[name], _fmt(path), problems, encoding)
-                parts[name] = _read_part(name, raw, cfg, problems, customers, cut)
+                loaded[name] = _read_file(name, raw, cfg, problems, customers, job_share)
             if name == "customers":      # the other files are checked against these as they are read
-                customers = CustomerIndex(parts.get("customers"), labels["customers"])
+                customers = CustomerIndex(loaded.get("customers"), labels["customers"])
                 if share is not None:
                     if not customers.ok or not all(map(header_warning, problems)):
                         raise Unclean("customers")
                     keep, ids_mod, ids_rem = share
-                    cut = Share({cid: c if keep(cid) else False for cid, c in customers.by_id.items()}, ids_mod,
-                                ids_rem)
+                    job_share = Share({cid: c if keep(cid) else False for cid, c in customers.by_id.items()},
+                                      ids_mod, ids_rem)
             if share is not None and not all(map(header_warning, problems)):
                 raise Unclean(name)
     for k, name in enumerate(DATASETS):
         order[labels[name]] = k
 
-    accepted: dict = {"customers": parts["customers"].records if customers.ok else []}
+    accepted: dict = {"customers": loaded["customers"].records if customers.ok else []}
     for name in DATASETS[1:]:
-        part = parts.get(name)
-        if part is None or not part.usable:
+        got = loaded.get(name)
+        if got is None or not got.usable:
             continue
         if not customers.ok:
-            if part.records:
+            if got.records:
                 problems.append(Problem(labels[name], 0, "customer_id",
                                         f"not checked against customers: {customers.label} could not "
-                                        f"be loaded; {len(part.records)} record(s) skipped"))
+                                        f"be loaded; {len(got.records)} record(s) skipped"))
         elif name == "transactions":
             if share is not None:
-                index_refunded(part)
-            accepted[name] = check_refunds(part, labels[name], problems)
+                index_refunded(got)
+            accepted[name] = check_refunds(got, labels[name], problems)
         else:
-            accepted[name] = part.records
+            accepted[name] = got.records
 
     if share is not None and not all(map(header_warning, problems)):
         raise Unclean("refunds")
-    counts = {name: (parts[name].read if name in parts else 0) for name in DATASETS}
+    counts = {name: (loaded[name].read if name in loaded else 0) for name in DATASETS}
     skipped = {name: counts[name] - len(accepted.get(name, ())) for name in DATASETS}
     problems.sort(key=lambda p: (order.get(p.file, len(DATASETS)), p.line))
     dataset = Dataset(customers=tuple(accepted.get("customers", ())),
@@ -302,27 +304,24 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
                       skipped=skipped, labels=labels)
 
 
-def _read_part(name: str, raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex,
-               share: Optional[Share] = None) -> Part:
+def _read_file(name: str, raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex,
+               share: Optional[Share] = None) -> LoadedFile:
     label = raw.label
     if raw.unreadable and not raw.columns:
-        return Part(usable=False)
+        return LoadedFile(usable=False)
     if raw.empty:
         if name in REQUIRED:
             problems.append(Problem(label, 0, "", "empty file: not even a header line"))
-            return Part(usable=False)
+            return LoadedFile(usable=False)
         problems.append(Problem(label, 0, "", "empty file (no header): read as no records", "warning"))
-        return Part()
+        return LoadedFile()
     mark = len(problems)
-    if name == "customers":
-        part = read_customers(raw, cfg, problems)
-    else:
-        part = READERS[name](raw, cfg, problems, customers, share)
-    if part.missing_columns:
+    loaded = read_file(SPECS[name], raw, cfg, problems, customers, share)
+    if loaded.missing_columns:
         # the missing column was reported once for the file: not again on every row
-        gone = set(part.missing_columns)
+        gone = set(loaded.missing_columns)
         problems[mark:] = [p for p in problems[mark:]
                            if not (p.field in gone and p.message == MISSING and p.file == label)]
     if raw.unreadable:
-        part.usable = False
-    return part
+        loaded.usable = False
+    return loaded

@@ -6,7 +6,7 @@ data ``rows`` (lists of strings aligned with the columns) and ``pos``, whose ``l
 tells after each row the last physical line consumed so far, as ``csv.reader`` does. Rows
 the reader already refused (a stray quote, a JSON value of the wrong type, a duplicate key)
 have their line in ``rejected``. A plain CSV file (no quote anywhere, an ASCII-compatible
-encoding) also exposes its remaining lines as ``stream`` for the column-wise fast path.
+encoding) also exposes its remaining lines as ``stream`` for the column driver (io.columns).
 Whole-file and syntax faults are appended to the problem list as they are met; nothing here
 raises for bad bytes.
 
@@ -88,7 +88,7 @@ class RawFile:
     items: Optional[Iterator] = None         # otherwise: (line, row, ok) of each record
     _rows: Optional["Rows"] = None
 
-    # The row protocol (io.validate's row loops, io.table): iterating ``rows`` gives the rows;
+    # The row protocol (io.rows' row driver, io.table): iterating ``rows`` gives the rows;
     # ``pos.line_num`` + 1 before a row is its line; ``rejected`` holds the lines of rows the
     # reader has already reported. Use either this or ``items``/``stream``, not both.
     @property
@@ -219,35 +219,27 @@ def open_file(path: Path, label: str, fmt: str, problems: list,
 
 def _read_csv(raw: RawFile, data: Optional[bytes], text: str, enc: str, problems: list) -> None:
     label = raw.label
-    quoted = '"' in text
-    if quoted or data is None or codecs.lookup(enc).name not in _ASCII_COMPATIBLE:
-        lines = io.StringIO(text, newline="").readlines()
-    else:
-        lines = None
-    if lines is None:
+    plain = '"' not in text and data is not None and codecs.lookup(enc).name in _ASCII_COMPATIBLE
+    if plain:
         stream = io.TextIOWrapper(io.BytesIO(data), encoding=enc, newline="")
         rdr = csv.reader(stream, strict=True)
-        header, header_line = _csv_header(rdr, label, problems)
-        if header is None:
-            raw.empty = True
-            raw.has_header = False
-            return
-        raw.columns = [norm_column(c) for c in header]
-        raw.header_line = header_line
-        raw.reader = rdr                      # the hot path: csv.reader itself, no wrapper
-        raw.stream = stream                   # ... or its lines, a chunk at a time (io.fastpath)
     else:
+        lines = io.StringIO(text, newline="").readlines()
         rdr = csv.reader(iter(lines), strict=True)
-        header, header_line = _csv_header(rdr, label, problems)
-        if header is None:
-            raw.empty = True
-            raw.has_header = False
-            return
-        raw.columns = [norm_column(c) for c in header]
-        raw.header_line = header_line
-        if _CSV_RECORD.match(lines[header_line - 1]) is None:
-            problems.append(Problem(label, header_line, "", _quote_message(lines[header_line - 1])))
-        raw.items = _csv_records_checked(lines, header_line, label, problems, raw.ends_with_newline)
+    header, header_line = _csv_header(rdr, label, problems)
+    if header is None:
+        raw.empty = True
+        raw.has_header = False
+        return
+    raw.columns = [norm_column(c) for c in header]
+    raw.header_line = header_line
+    if plain:
+        raw.reader = rdr                      # the hot path: csv.reader itself, no wrapper
+        raw.stream = stream                   # ... or its lines, a chunk at a time (io.columns)
+        return
+    if _CSV_RECORD.match(lines[header_line - 1]) is None:
+        problems.append(Problem(label, header_line, "", _quote_message(lines[header_line - 1])))
+    raw.items = _csv_records_checked(lines, header_line, label, problems, raw.ends_with_newline)
 
 
 def _csv_header(rdr, label: str, problems: list):
@@ -291,7 +283,7 @@ def _quote_message(text: str) -> str:
 
 def rows_of_lines(lines: list, line0: int, rows: Optional[list], label: str, problems: list) -> "Rows":
     """The rows of a chunk of plain CSV lines (one record per line; the first is ``line0``)
-    for the row loop; ``rows`` when csv.reader already parsed them, else parsed line by line
+    for the row driver; ``rows`` when csv.reader already parsed them, else parsed line by line
     with each unreadable line reported."""
     if rows is not None:
         items = ((line0 + k, r, True) for k, r in enumerate(rows))
@@ -300,23 +292,32 @@ def rows_of_lines(lines: list, line0: int, rows: Optional[list], label: str, pro
     return Rows(items, line0 - 1)
 
 
-def _parse_lines(lines: list, line0: int, label: str, problems: list) -> Iterator[Record]:
-    rdr = csv.reader(lines, strict=True)
+def _each_row(rdr) -> Iterator[tuple]:
+    """``(row, None)`` for each row ``rdr`` reads, ``(None, the csv.Error)`` for each it cannot."""
     while True:
         try:
             row = next(rdr)
         except StopIteration:
             return
         except csv.Error as e:
+            yield None, e
+            continue
+        yield row, None
+
+
+def _parse_lines(lines: list, line0: int, label: str, problems: list) -> Iterator[Record]:
+    rdr = csv.reader(lines, strict=True)
+    for row, error in _each_row(rdr):
+        if error is not None:
             line = line0 + rdr.line_num - 1
-            problems.append(Problem(label, line, "", csv_error_message(e)))
+            problems.append(Problem(label, line, "", csv_error_message(error)))
             yield line, [], False
             continue
         yield line0 + rdr.line_num - 1, row, True
 
 
 class Rows:
-    """Rows from ``(line, row, ok)`` items, shaped like ``csv.reader`` for the row loops:
+    """Rows from ``(line, row, ok)`` items, shaped like ``csv.reader`` for the row driver:
     iterating gives rows; ``line_num`` is then the line before the next row's first line
     (so ``previous line_num + 1`` is the current row's line, as with csv.reader);
     ``rejected`` holds the lines of rows whose ``ok`` was False."""
@@ -354,12 +355,8 @@ def _csv_records_checked(lines: list, header_line: int, label: str, problems: li
         base = start               # physical line number = base + rdr.line_num
         prev = 0
         restart = None
-        while True:
-            try:
-                row = next(rdr)
-            except StopIteration:
-                return
-            except csv.Error as e:
+        for row, e in _each_row(rdr):
+            if e is not None:
                 line = base + prev + 1
                 msg = csv_error_message(e)
                 if line == len(lines) and not torn_ok:
@@ -383,6 +380,8 @@ def _csv_records_checked(lines: list, header_line: int, label: str, problems: li
                     yield line, row, False
                     continue
             yield line, row, True
+        else:
+            return
         resyncs += 1
         if resyncs > MAX_RESYNC:
             problems.append(Problem(label, restart + 1, "",

@@ -83,7 +83,7 @@ def load_table(path: str | Path, encoding: Optional[str] = None) -> RawTable:
     cols: list[list[Optional[str]]] = [[] for _ in names]
     lines: list[int] = []
     width = len(names)
-    # the readers' row protocol (as io.validate reads it): iterating ``rows`` gives the rows;
+    # the readers' row protocol (as io.rows reads it): iterating ``rows`` gives the rows;
     # ``pos.line_num + 1`` before a row is its line; ``rejected`` lists rows already reported
     rows, pos, refused = raw.rows, raw.pos, raw.rejected
     prev = pos.line_num if pos is not None else 0
