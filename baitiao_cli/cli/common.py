@@ -5,12 +5,13 @@ Kept light: no rich/tabulate here (see ``baitiao_cli.render``).
 
 from __future__ import annotations
 
+import collections
 import enum
 import functools
 import inspect
 import re
 from datetime import date
-from typing import Annotated, Callable, NamedTuple, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 
@@ -123,16 +124,32 @@ def check_jobs(jobs: int) -> int:
     return jobs
 
 
-class BatchOptions(NamedTuple):
+# --- the options a command ends with, declared once ------------------------------------------------
+# A command declares its own options and takes the shared ones it ends with as one NamedTuple
+# (``opts``); ``trailing_options`` builds the signature typer reads (own options first, then the
+# shared ones in the NamedTuple's order, so --help lists them as before).
+
+OPTION_TYPES = {"as_of": AsOfOpt, "data_dir": DataDirOpt, "config": ConfigOpt, "fmt": FormatOpt,
+                "encoding": EncodingOpt, "skip_invalid": SkipInvalidOpt, "shard": ShardOpt, "jobs": JobsOpt}
+OPTION_DEFAULTS = {"as_of": None, "data_dir": None, "config": None, "fmt": Format.table, "encoding": None,
+                   "skip_invalid": False, "shard": None, "jobs": 1}
+
+
+def _options(name: str, fields: str) -> type:
+    """A NamedTuple of the shared options ``fields`` (in --help order) with their defaults."""
+    names = fields.split()
+    return collections.namedtuple(name, names, defaults=[OPTION_DEFAULTS[n] for n in names])
+
+
+InputOptions = _options("InputOptions", "data_dir config fmt encoding")          # quote
+DataOptions = _options("DataOptions", "as_of data_dir config fmt encoding")       # repay, defer, train
+BookOptions = _options("BookOptions", "data_dir config fmt encoding skip_invalid")  # score
+
+
+class BatchOptions(_options("BatchOptions", "data_dir config fmt encoding skip_invalid shard jobs")):
     """The options every batch run (``bill``, ``overdue-report``) takes after its own, in this order."""
 
-    data_dir: Optional[str]
-    config: Optional[str]
-    fmt: Format
-    encoding: Optional[str]
-    skip_invalid: bool
-    shard: Optional[str]
-    jobs: int
+    __slots__ = ()
 
     def split(self) -> Shard:
         """The shard of ``--shard`` after checking it and ``--jobs`` (usage errors, exit 2)."""
@@ -146,24 +163,29 @@ class BatchOptions(NamedTuple):
         return lc, as_of_date(as_of, lc)
 
 
-def _batch_options(data_dir: DataDirOpt = None, config: ConfigOpt = None, fmt: FormatOpt = Format.table,
-                   encoding: EncodingOpt = None, skip_invalid: SkipInvalidOpt = False, shard: ShardOpt = None,
-                   jobs: JobsOpt = 1) -> None:
-    """(Only its signature is used: the typer declaration of ``BatchOptions``.)"""
+def trailing_options(options: type, keyword: str = "opts") -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Make ``command(<own options>, *, <keyword>: options)`` a typer command whose options are its
+    own followed by the fields of the NamedTuple ``options`` (declared in ``OPTION_TYPES``)."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != keyword]
+        shared = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default,
+                                    annotation=OPTION_TYPES[name])
+                  for name, default in options._field_defaults.items()]
+
+        @functools.wraps(command)
+        def wrapper(**values):
+            gathered = options(**{name: values.pop(name) for name in options._fields})
+            return command(**values, **{keyword: gathered})
+
+        params = own + shared
+        wrapper.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        del wrapper.__wrapped__      # typer must see the signature above, not ``command``'s
+        return wrapper
+
+    return decorate
 
 
-def batch_command(own: Callable[..., None]) -> Callable[..., None]:
-    """``own(<its own options>, run: BatchOptions)`` as a typer command whose options are its own
-    followed by the batch run options (declared once, here, for every batch command)."""
-    shared = list(inspect.signature(_batch_options, eval_str=True).parameters.values())
-    own_params = [p for p in inspect.signature(own, eval_str=True).parameters.values() if p.name != "run"]
-
-    @functools.wraps(own)
-    def command(**options) -> None:
-        run = BatchOptions(**{name: options.pop(name) for name in BatchOptions._fields})
-        own(**options, run=run)
-
-    params = own_params + shared
-    command.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
-    command.__annotations__ = {p.name: p.annotation for p in params}
-    return command
+batch_command = trailing_options(BatchOptions, "run")
+with_data_options = trailing_options(DataOptions)

@@ -18,8 +18,8 @@ from __future__ import annotations
 from ..errors import UsageError
 from ..io.parse import parse_int
 from ..render import emit, warn
-from .common import customer_option, date_option, setup, today_in
-from .posting import CustomerOpt, DataOptions, flag_option, ref_option, text_option, with_data_options
+from .common import DataOptions, customer_option, date_option, setup, today_in, with_data_options
+from .posting import CustomerOpt, flag_option, ref_option, text_option
 
 StatementDateOpt = text_option("--statement-date", "YYYY-MM-DD", "The statement to defer, YYYY-MM-DD.")
 DaysOpt = text_option("--days", "N", "Days to defer the due date by (1..deferral.max_days).")

@@ -24,10 +24,8 @@ import typer
 from ..errors import UsageError
 from ..io.parse import parse_rate
 from ..render import emit, warn
-from .common import (
-    customer_option,
-    ConfigOpt, DataDirOpt, EncodingOpt, Format, FormatOpt, date_option, money_option, setup, today_in,
-)
+from .common import (InputOptions, customer_option, date_option, money_option, setup, today_in,
+                     trailing_options)
 
 
 def _fee_rate_option(value: Optional[str]) -> Optional[Decimal]:
@@ -42,6 +40,7 @@ def _fee_rate_option(value: Optional[str]) -> Optional[Decimal]:
     return r
 
 
+@trailing_options(InputOptions)
 def command(
     amount: Annotated[str, typer.Option(
         "--amount", metavar="AMOUNT", help="Purchase amount, e.g. 1200.00 (> 0, at most 2 decimals).", show_default=False)],
@@ -58,10 +57,8 @@ def command(
         "--fee-rate", metavar="RATE", help="Per-period flat fee rate, e.g. 0.005 (default: pricing.fee_rates for the term; "
                                            "with --customer, the grade's rate).",
         show_default=False)] = None,
-    data_dir: DataDirOpt = None,
-    config: ConfigOpt = None,
-    fmt: FormatOpt = Format.table,
-    encoding: EncodingOpt = None,
+    *,
+    opts: InputOptions,
 ) -> None:
     """Installment schedule, total cost and the annualized rate (APR, IRR method) of a purchase.
 
@@ -77,7 +74,7 @@ def command(
     given_date = date_option(purchase_date, "--date")
     if customer is not None:
         customer_option(customer)
-    lc = setup(config, data_dir)
+    lc = setup(opts.config, opts.data_dir)
     when: date = given_date or today_in(lc.config.billing.timezone)
-    result = service.run(lc, amt, terms, when, fee_rate=rate, customer=customer, encoding=encoding, on_warning=warn)
-    emit(fmt.value, **views.quotes(result))
+    result = service.run(lc, amt, terms, when, fee_rate=rate, customer=customer, encoding=opts.encoding, on_warning=warn)
+    emit(opts.fmt.value, **views.quotes(result))

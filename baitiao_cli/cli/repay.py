@@ -20,9 +20,8 @@ import typer
 
 from ..errors import RefusedError
 from ..render import emit, warn
-from .common import customer_option, date_option, money_option, setup, today_in
-from .posting import (CustomerOpt, DataOptions, channel_option, flag_option, ref_option, text_option,
-                      with_data_options)
+from .common import DataOptions, customer_option, date_option, money_option, setup, today_in, with_data_options
+from .posting import CustomerOpt, channel_option, flag_option, ref_option, text_option
 
 
 AmountOpt = text_option("--amount", "AMOUNT", "Amount received, e.g. 106.00 (> 0, at most 2 decimals).")

@@ -36,10 +36,10 @@ import typer
 from ..errors import SkippedRecords, UsageError
 from ..render import emit, warn
 from ..services.scoring import DEFAULT_MODEL  # noqa: F401 - where tests and docs look for the shipped model
-from .common import (AsOfOpt, ConfigOpt, DataDirOpt, EncodingOpt, Format, FormatOpt, SkipInvalidOpt, as_of_date,
-                     customer_option, date_option, setup)
+from .common import AsOfOpt, BookOptions, as_of_date, customer_option, date_option, setup, trailing_options
 
 
+@trailing_options(BookOptions)
 def command(
     as_of: AsOfOpt = None,
     customer: Annotated[str | None, typer.Option(
@@ -57,11 +57,8 @@ def command(
         "--psi-against", metavar="YYYY-MM-DD", help="An earlier date YYYY-MM-DD: add the population stability index of the "
                               "scores on --as-of against the scores on that date (bins: the grades).",
         show_default=False)] = None,
-    data_dir: DataDirOpt = None,
-    config: ConfigOpt = None,
-    fmt: FormatOpt = Format.table,
-    encoding: EncodingOpt = None,
-    skip_invalid: SkipInvalidOpt = False,
+    *,
+    opts: BookOptions,
 ) -> None:
     """Credit score, PD, grade, limit, allowed terms, fee rate and reasons of the customers on --as-of.
 
@@ -70,7 +67,7 @@ def command(
     from ..services import scoring
     from ..views import score as views
 
-    lc = setup(config, data_dir)
+    lc = setup(opts.config, opts.data_dir)
     if features is not None:
         if customer is not None:
             raise UsageError("--customer and --features do not go together: --features scores a table")
@@ -80,8 +77,8 @@ def command(
             raise UsageError("--features needs a model: give --model M (or set scoring.model in the config)")
         model_path = scoring.resolve_model_path(model, lc.config.scoring.model, lc.path)
         assert model_path is not None
-        rows = scoring.score_table(lc, model_path, features, id_column, encoding, on_warning=warn)
-        emit(fmt.value, **views.table_scores(rows))
+        rows = scoring.score_table(lc, model_path, features, id_column, opts.encoding, on_warning=warn)
+        emit(opts.fmt.value, **views.table_scores(rows))
         return
     if id_column is not None:
         raise UsageError("--id-column goes with --features")
@@ -94,8 +91,8 @@ def command(
             raise UsageError(f"--psi-against: {earlier.isoformat()} must be before --as-of {day.isoformat()}")
     if customer is not None:
         customer_option(customer)
-    result = scoring.run(lc, day, customer=customer, model=model, psi_against=earlier, encoding=encoding,
-                         skip_invalid=skip_invalid, on_warning=warn)
-    emit(fmt.value, **views.customers(result, fmt.value))
+    result = scoring.run(lc, day, customer=customer, model=model, psi_against=earlier, encoding=opts.encoding,
+                         skip_invalid=opts.skip_invalid, on_warning=warn)
+    emit(opts.fmt.value, **views.customers(result, opts.fmt.value))
     if result.rejected:
         raise SkippedRecords(result.rejected, "the scores cover the valid ones")

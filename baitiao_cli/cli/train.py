@@ -24,7 +24,7 @@ import typer
 
 from ..errors import UsageError
 from ..render import emit, warn
-from .common import AsOfOpt, ConfigOpt, DataDirOpt, EncodingOpt, Format, FormatOpt, date_option, setup, today_in
+from .common import DataOptions, date_option, setup, today_in, with_data_options
 
 if TYPE_CHECKING:
     from ..services.training import Trained
@@ -44,6 +44,7 @@ def _check_options(test_share: float, l2: float, max_bins: int, min_bin_share: f
         raise UsageError(f"--min-iv: must be a finite number, 0 or more, got {min_iv}")
 
 
+@with_data_options
 def command(
     features: Annotated[Optional[str], typer.Option(
         "--features", metavar="FILE", help="Labelled table: CSV, JSON array or JSON Lines, one row per applicant.",
@@ -84,11 +85,8 @@ def command(
         "--min-bin-share", metavar="SHARE", help="Smallest share of training rows in a bin.")] = 0.05,
     min_iv: Annotated[float, typer.Option(
         "--min-iv", metavar="IV", help="Features with a lower information value are left out.")] = 0.02,
-    as_of: AsOfOpt = None,
-    data_dir: DataDirOpt = None,
-    config: ConfigOpt = None,
-    fmt: FormatOpt = Format.table,
-    encoding: EncodingOpt = None,
+    *,
+    opts: DataOptions,
 ) -> None:
     """Fit the PD model (WOE binning + L2 logistic regression) on a labelled table or on the history.
 
@@ -100,9 +98,9 @@ def command(
     """
     from ..views import train as views
 
-    opts = {"test_share": test_share, "seed": seed, "l2": l2, "max_bins": max_bins, "min_bin_share": min_bin_share,
+    fit = {"test_share": test_share, "seed": seed, "l2": l2, "max_bins": max_bins, "min_bin_share": min_bin_share,
             "min_iv": min_iv}
-    where = {"as_of": as_of, "config": config, "data_dir": data_dir, "encoding": encoding}
+    where = {"as_of": opts.as_of, "config": opts.config, "data_dir": opts.data_dir, "encoding": opts.encoding}
     if from_history:
         if features is not None or target is not None or id_column is not None or bad_value is not None \
                 or categorical:
@@ -110,7 +108,7 @@ def command(
                                     ("--bad-value", bad_value), ("--categorical", categorical)) if v]
             raise UsageError(f"{', '.join(given)}: not with --from-history (the history gives the features "
                              "and the label)")
-        trained = _from_history(observation_date, out, save_table, exclude, opts, **where)
+        trained = _from_history(observation_date, out, save_table, exclude, fit, **where)
     else:
         if observation_date is not None or save_table is not None:
             raise UsageError("--observation-date and --save-table go with --from-history")
@@ -120,33 +118,33 @@ def command(
                              "(--features F --target COL --out M) or on the history (--from-history "
                              "--observation-date D)")
         assert features is not None and target is not None and out is not None
-        trained = _from_table(features, target, out, id_column, bad_value, exclude, categorical, opts, **where)
-    emit(fmt.value, **views.trained(trained))
+        trained = _from_table(features, target, out, id_column, bad_value, exclude, categorical, fit, **where)
+    emit(opts.fmt.value, **views.trained(trained))
 
 
 def _from_table(features: str, target: str, out: str, id_column: Optional[str], bad_value: Optional[str],
-                exclude: Optional[list[str]], categorical: Optional[list[str]], opts: dict, *,
+                exclude: Optional[list[str]], categorical: Optional[list[str]], fit: dict, *,
                 as_of: Optional[str], config: Optional[str], data_dir: Optional[str],
                 encoding: Optional[str]) -> "Trained":
     from ..engine.train.fit import TrainSettings
     from ..services import training
 
-    _check_options(**opts)
+    _check_options(**fit)
     lc = setup(config, data_dir)
     trained_on = date_option(as_of, "--as-of") or today_in(lc.config.billing.timezone)
-    return training.from_table(lc, features, target, out, TrainSettings(**opts), trained_on=trained_on,
+    return training.from_table(lc, features, target, out, TrainSettings(**fit), trained_on=trained_on,
                                id_column=id_column, bad_value=bad_value, exclude=tuple(exclude or ()),
                                categorical=tuple(categorical or ()), encoding=encoding, on_warning=warn)
 
 
 def _from_history(observation_date: Optional[str], out: Optional[str], save_table: Optional[str],
-                  exclude: Optional[list[str]], opts: dict, *, as_of: Optional[str], config: Optional[str],
+                  exclude: Optional[list[str]], fit: dict, *, as_of: Optional[str], config: Optional[str],
                   data_dir: Optional[str], encoding: Optional[str]) -> "Trained":
     from ..engine.features import FEATURE_NAMES
     from ..engine.train.fit import TrainSettings
     from ..services import training
 
-    _check_options(**opts)
+    _check_options(**fit)
     if observation_date is None:
         raise UsageError("--from-history needs --observation-date D (the date the features are taken on)")
     observation = date_option(observation_date, "--observation-date")
@@ -163,5 +161,5 @@ def _from_history(observation_date: Optional[str], out: Optional[str], save_tabl
         raise UsageError(f"--save-table: {save_table} is a folder; give a file name")
     lc = setup(config, data_dir)
     trained_on = date_option(as_of, "--as-of") or today_in(lc.config.billing.timezone)
-    return training.from_history(lc, observation, out, TrainSettings(**opts), trained_on=trained_on,
+    return training.from_history(lc, observation, out, TrainSettings(**fit), trained_on=trained_on,
                                  exclude=excluded, save_table=save_table, encoding=encoding, on_warning=warn)
