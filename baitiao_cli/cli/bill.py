@@ -24,9 +24,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from ..errors import SkippedRecords, UsageError
-from ..io.parse import CUSTOMER_ID
 from ..render import emit, emit_document, progress, warn
-from .common import AsOfOpt, BatchOptions, Format, batch_command
+from .common import AsOfOpt, BatchOptions, Format, batch_command, customer_option
 
 if TYPE_CHECKING:
     from ..services.billing import Billing
@@ -72,8 +71,8 @@ def command(as_of: AsOfOpt = None, customer: CustomerOpt = None, out: OutOpt = N
     """
     from ..services import billing
 
-    if customer is not None and not CUSTOMER_ID.match(customer):   # (its own wording: not customer_option's)
-        raise UsageError(f"--customer: not a customer id ([A-Za-z0-9_-]{{1,64}}): {customer!r}")
+    if customer is not None:
+        customer_option(customer)
     shard = run.split()
     if customer is not None and (run.shard is not None or run.jobs != 1):
         raise UsageError("--shard and --jobs split a batch run; they do not go with --customer")
