@@ -1,6 +1,6 @@
-"""The column-wise fast path (io.fastpath) must change nothing but the speed.
+"""The column driver (io.columns) must change nothing but the speed.
 
-Plain CSV transactions and repayments are checked a chunk of lines at a time, column by
+Plain CSV customers, transactions and repayments are checked a chunk of lines at a time, column by
 column; a chunk that is not clean goes to the row loop. Whatever the rows, loading with the
 fast path must give exactly the records and problems of the row loop alone.
 """
@@ -29,6 +29,7 @@ def _load_both(d: Path, monkeypatch):
         m.setattr(validate, "CHUNK", 3)          # several chunks, some clean, some not
         fast = load_dataset(d, CFG, skip_invalid=True)
     with monkeypatch.context() as m:
+        m.setattr(validate, "bulk_customers", lambda *a: False)
         m.setattr(validate, "bulk_transactions", lambda *a: False)
         m.setattr(validate, "bulk_repayments", lambda *a: False)
         slow = load_dataset(d, CFG, skip_invalid=True)
@@ -120,3 +121,35 @@ def test_fast_path_is_used(tmp_path, monkeypatch, files):
     r = load_dataset(write_dir(tmp_path, files), CFG)
     assert calls == [True]
     assert str(r.dataset.repayments[0].amount) == "106.00"
+
+
+CUST_ROW = st.tuples(
+    st.sampled_from(["C1", "C2", "C3", "C9", "C 1", "", " C4", "C-5", "X\u00e9"]),
+    st.sampled_from(["2025-01-01", "2024-12-31", "2025-02-30", "2025-1-1", "", " 2025-01-01"]),
+    st.sampled_from(["", "张三", " n ", "a"]), st.sampled_from(["", "138", " 1 "]), st.sampled_from(["", "id"]),
+    st.sampled_from(["", "1", "07", "28", "29", "0", " 5", "x", "3.0"]),
+    st.sampled_from(["", "0", "0.00", "100", "99.9", "-1", "1e3", " 5", "  ", "12.345"]),
+    st.sampled_from(["", "0", "5000.00", "x", "-0"]))
+CUST_HEADER = ["customer_id", "opened_on", "name", "phone", "id_number", "statement_day", "monthly_income",
+               "credit_limit"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rows=st.lists(CUST_ROW, max_size=14), blank=st.booleans(),
+       quoted=st.booleans(), drop=st.sampled_from([None, "statement_day", "monthly_income", "name"]))
+def test_customers_column_driver_equals_row_driver(monkeypatch, rows, blank, quoted, drop):
+    """Customers go through the column driver too: same records and problems as the row driver."""
+    header, all_rows = list(CUST_HEADER), [list(r) for r in rows]
+    if drop:
+        k = header.index(drop)
+        header, all_rows = header[:k] + header[k + 1:], [r[:k] + r[k + 1:] for r in all_rows]
+    q = (lambda v: '"' + v.replace('"', '""') + '"') if quoted else (lambda v: v)
+    text = ",".join(header) + "\n" + "".join(",".join(q(v) for v in r) + "\n" for r in all_rows)
+    root = Path(tempfile.mkdtemp(prefix="bt-cust-"))
+    try:
+        d = write_dir(root, {"customers.csv": text + ("\n" if blank else "")})
+        fast, slow = _load_both(d, monkeypatch)
+        _same(fast, slow)
+        assert [repr(c) for c in fast.dataset.customers] == [repr(c) for c in slow.dataset.customers]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
