@@ -153,3 +153,19 @@ def test_customers_column_driver_equals_row_driver(monkeypatch, rows, blank, quo
         assert [repr(c) for c in fast.dataset.customers] == [repr(c) for c in slow.dataset.customers]
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_refund_in_a_chunk_handed_to_the_rows_is_counted_once(tmp_path, monkeypatch):
+    """A chunk whose id repeats one of an earlier chunk goes to the row driver; a refund in it
+    was once recorded twice (by the column driver before handing over, then by the rows),
+    which made a false "would bring the refunds ... to 2X" error. With CHUNK = 3:
+    chunk 1 = P1 P2 P3, chunk 2 = R1 (refund 10.00 of P1), P2 again (duplicate id), P4."""
+    text = ("txn_id,customer_id,date,amount,installments,type,ref_txn_id\n"
+            "P1,C1,2025-01-10,100.00,1,purchase,\nP2,C1,2025-01-11,50.00,1,purchase,\n"
+            "P3,C1,2025-01-12,20.00,1,purchase,\nR1,C1,2025-01-15,60.00,1,refund,P1\n"
+            "P2,C1,2025-01-16,5.00,1,purchase,\nP4,C1,2025-01-17,7.00,1,purchase,\n")
+    d = write_dir(tmp_path, {"transactions.csv": text})
+    fast, slow = _load_both(d, monkeypatch)
+    _same(fast, slow)
+    assert not any("refunds" in p.message for p in fast.problems), [str(p) for p in fast.problems]
+    assert any(p.field == "txn_id" for p in fast.problems)      # the duplicate P2, line 6

@@ -61,11 +61,13 @@ def check_chunk(load: FileLoad, rows: list, lines, seqs) -> bool:
             return False
         values["customer_id"] = cids
     records = build(load.spec.record, *map(values.__getitem__, load.record_fields))
+    base = len(load.loaded.records)
+    if not _commit(load, ids, records, lines, n):
+        return False
     refund_at = values.get("refund_at")
-    if refund_at:
-        base = len(load.loaded.records)
+    if refund_at:      # only once the chunk is taken: a chunk handed to the rows records its own
         load.loaded.refund_at.extend(base + k for k in refund_at)
-    return _commit(load, ids, records, lines, n)
+    return True
 
 
 def bulk_customers(rows: list, lines, seqs, load: FileLoad) -> bool:
