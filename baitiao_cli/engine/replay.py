@@ -40,27 +40,19 @@ class BilledItem:
 
     def __init__(self, kind, txn_id, period, periods, purchase_date, purchase_ord, statement_date, statement_ord,
                  due, due_ord, principal, fee, accelerated=False):
-        self.kind = kind
-        self.txn_id = txn_id
-        self.period = period
-        self.periods = periods
-        self.purchase_date = purchase_date
-        self.purchase_ord = purchase_ord
-        self.statement_date = statement_date
-        self.statement_ord = statement_ord
-        self.original_due = due
-        self.due = due
+        # what was billed, on which statement, due when
+        self.kind, self.txn_id, self.period, self.periods = kind, txn_id, period, periods
+        self.purchase_date, self.purchase_ord = purchase_date, purchase_ord
+        self.statement_date, self.statement_ord = statement_date, statement_ord
+        self.original_due = self.due = due
         self.due_ord = due_ord
-        self.principal = principal
-        self.fee = fee
-        self.refunded = 0
-        self.principal_paid = 0
-        self.fee_paid = 0
+        self.principal, self.fee, self.accelerated = principal, fee, accelerated
+        # what became of it
+        self.refunded = self.principal_paid = self.fee_paid = 0
         self.balance = principal + fee
         self.paid_on = None
         self.late = False
         self.contingent = 0          # contingent fen-days while inside the grace window
-        self.accelerated = accelerated
 
 
 def frozen_items(items: Iterable[BilledItem]) -> tuple[Item, ...]:
