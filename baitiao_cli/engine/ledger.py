@@ -22,6 +22,12 @@ For runs over a whole book, two lighter entry points run the same replay and ret
 what they need, equal to what ``replay`` gives: ``overdue_status`` (``Account.overdue`` and
 the warnings, without building allocation or activity records nor the account: about twice
 as fast) and ``latest_statement`` (the latest ``Statement`` and the warnings).
+
+Where things live: this module is the entry points. The rules run in one place,
+``engine.replay.Replay``; what a run keeps on the way (allocations, activity, statements: all,
+the last, none) is decided once by the recorder it is given (``engine.recorder``), never by
+the rules; the early-settlement payoff is ``engine.payoff`` (re-exported here), the statement
+calendar ``engine.calendar``.
 """
 
 from __future__ import annotations

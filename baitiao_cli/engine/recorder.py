@@ -15,12 +15,13 @@ Recording less never changes the state: what is kept never feeds back into the r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import NamedTuple, Optional
 
 from .account import (
     ACT_CREDIT_APPLIED, ACT_DEFERRAL, ACT_LATE_FEE, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, CREDIT, CREDIT_SOURCE,
-    Activity, Allocation, AllocationLine, DeferralApplied, ScheduledPeriod, Statement, StatementLine,
+    Activity, Allocation, AllocationLine, DeferralApplied, Statement,
 )
 from .model import Deferral, Repayment
 
@@ -30,31 +31,17 @@ STATEMENTS_NONE = "none"
 STATEMENT_MODES = (STATEMENTS_ALL, STATEMENTS_LAST, STATEMENTS_NONE)
 
 
-class StatementSnapshot(NamedTuple):
-    """A statement as issued, before the deferrals that may later move its due date."""
+class IssuedStatement(NamedTuple):
+    """A statement as issued in statement month ``month``, before any deferral of it."""
 
     month: int
-    number: int
-    statement_date: date
-    due_date: date
-    new_items: tuple[StatementLine, ...]
-    carried_items: tuple[StatementLine, ...]
-    late_fee_posted_fen: int
-    late_fee_unpaid_fen: int
-    credit_balance_fen: int
-    total_due_fen: int
-    activity: tuple[Activity, ...]
-    upcoming: tuple[ScheduledPeriod, ...]
-    upcoming_dates: tuple[date, ...]
-    unpaid_principal_fen: int
+    statement: Statement
 
-    def statement(self, deferral: Optional[DeferralApplied]) -> Statement:
-        """The ``Statement``, with the due date ``deferral`` (of this statement, if any) set."""
-        return Statement(self.number, self.statement_date, self.due_date,
-                         deferral.new_due_date if deferral else None, self.new_items, self.carried_items,
-                         self.late_fee_posted_fen, self.late_fee_unpaid_fen, self.credit_balance_fen,
-                         self.total_due_fen, self.activity, self.upcoming, self.upcoming_dates,
-                         self.unpaid_principal_fen)
+    def with_deferral(self, deferral: Optional[DeferralApplied]) -> Statement:
+        """The statement with the due date ``deferral`` (of this statement, if any) moved it to."""
+        if deferral is None:
+            return self.statement
+        return replace(self.statement, deferred_due_date=deferral.new_due_date)
 
 
 class Recorder:
@@ -67,7 +54,7 @@ class Recorder:
     def begin(self, first_month: int, last_month: int) -> None:
         """The replay will issue the statements of months ``first_month..last_month``."""
 
-    def statement(self, snapshot: StatementSnapshot) -> None:
+    def statement(self, issued: IssuedStatement) -> None:
         pass
 
     def statement_closed(self, month: int) -> None:
@@ -92,7 +79,7 @@ class Recorder:
     def deferred(self, deferral: Deferral, fee_fen: int, new_due: date) -> None:
         pass
 
-    def snapshots(self) -> tuple[StatementSnapshot, ...]:
+    def issued_statements(self) -> tuple[IssuedStatement, ...]:
         return ()
 
 
@@ -103,7 +90,7 @@ class _ActivityRecorder(Recorder):
         self.mode = statements
         self.activity: list[Activity] = []
         self.mark = 0                        # activity before this index belongs to earlier statements
-        self.kept: list[StatementSnapshot] = []
+        self.kept: list[IssuedStatement] = []
         self.last_month = -1
 
     keeps_activity = True
@@ -115,8 +102,8 @@ class _ActivityRecorder(Recorder):
         elif self.mode == STATEMENTS_LAST:
             self.statements_from = last_month
 
-    def statement(self, snapshot: StatementSnapshot) -> None:
-        self.kept.append(snapshot)
+    def statement(self, issued: IssuedStatement) -> None:
+        self.kept.append(issued)
 
     def statement_closed(self, month: int) -> None:
         self.mark = len(self.activity)
@@ -142,7 +129,7 @@ class _ActivityRecorder(Recorder):
         self.activity.append(Activity(deferral.date, ACT_DEFERRAL, deferral.deferral_id, fee_fen,
                                       f"statement {deferral.statement_date} due {new_due}"))
 
-    def snapshots(self) -> tuple[StatementSnapshot, ...]:
+    def issued_statements(self) -> tuple[IssuedStatement, ...]:
         return tuple(self.kept)
 
 

@@ -25,7 +25,7 @@ from .config import Config
 from .model import REFUND, SETTLE, Customer, Deferral, Repayment, Txn
 from .money import ROUNDING_MODES, dec, to_fen
 from .payoff import charges_fee, settlement_payoff_fen
-from .recorder import Recorder, StatementSnapshot
+from .recorder import Recorder, IssuedStatement
 from .schedule import period_fee
 
 _ONE = Decimal(1)
@@ -223,23 +223,24 @@ class Replay:
             self._sort_open()
             closed = 0               # open is sorted: what closes is a prefix of it
             for w in self.open:
+                paid = 0                 # paid on this item: fee first, then principal
                 fee_owed = w.fee - w.fee_paid
                 if fee_owed:
-                    x = fee_owed if fee_owed < amount else amount
-                    w.fee_paid += x
-                    w.balance -= x
-                    amount -= x
+                    paid = fee_owed if fee_owed < amount else amount
+                    w.fee_paid += paid
                     if keep:
-                        lines.append(AllocationLine(source, on, w.txn_id, w.period, FEE, x))
-                if amount:
+                        lines.append(AllocationLine(source, on, w.txn_id, w.period, FEE, paid))
+                left = amount - paid
+                if left:
                     principal_owed = w.principal - w.refunded - w.principal_paid
                     if principal_owed:
-                        x = principal_owed if principal_owed < amount else amount
+                        x = principal_owed if principal_owed < left else left
                         w.principal_paid += x
-                        w.balance -= x
-                        amount -= x
+                        paid += x
                         if keep:
                             lines.append(AllocationLine(source, on, w.txn_id, w.period, PRINCIPAL, x))
+                w.balance -= paid
+                amount -= paid
                 if not w.balance:
                     w.paid_on = on
                     if not w.late:
@@ -310,11 +311,12 @@ class Replay:
         if self.credit:
             self.apply_credit(on, on_ord, post=False)
         if keep:
-            recorder.statement(self._snapshot(month, on, on_ord, due, new, posted))
+            recorder.statement(self._issued(month, on, on_ord, due, new, posted))
         if recorder.keeps_activity:
             recorder.statement_closed(month)
 
-    def _snapshot(self, month: int, on: date, on_ord: int, due: date, new: list[BilledItem], posted: int) -> StatementSnapshot:
+    def _issued(self, month: int, on: date, on_ord: int, due: date, new: list[BilledItem],
+                  posted: int) -> IssuedStatement:
         self._sort_open()
 
         def line(w: BilledItem) -> StatementLine:
@@ -336,11 +338,11 @@ class Replay:
         unpaid_principal = sum(w.principal - w.refunded - w.principal_paid for w in self.open)
         for p in self.to_bill:
             unpaid_principal += p.unbilled_principal()
-        return StatementSnapshot(
-            month, month - self.first_month + 1, on, due,
+        return IssuedStatement(month, Statement(
+            month - self.first_month + 1, on, due, None,
             tuple(line(w) for w in new), tuple(line(w) for w in self.open if w.statement_ord < on_ord), posted,
             late_unpaid, self.credit, max(0, owed - self.credit), self.recorder.statement_activity(),
-            tuple(upcoming), tuple(upcoming_dates), unpaid_principal)
+            tuple(upcoming), tuple(upcoming_dates), unpaid_principal))
 
     # ---- events ------------------------------------------------------------------------------
     def purchase(self, t: Txn) -> None:
@@ -610,7 +612,8 @@ class Replay:
     def statements(self) -> tuple[Statement, ...]:
         """The statements the recorder kept, with the deferrals known on ``as_of``."""
         deferred = self.deferred
-        return tuple([snap.statement(deferred.get(snap.month)) for snap in self.recorder.snapshots()])
+        return tuple([issued.with_deferral(deferred.get(issued.month))
+                      for issued in self.recorder.issued_statements()])
 
     def scheduled(self) -> tuple[ScheduledPeriod, ...]:
         scheduled = []
