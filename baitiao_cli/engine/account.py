@@ -348,6 +348,8 @@ class OverdueStatus:
     @classmethod
     def of(cls, as_of: date, items: tuple[Item, ...], late_fee_owed_fen: int, total_owed_fen: int) -> "OverdueStatus":
         """The status of an account whose overdue items (oldest due first) are ``items``."""
+        if not items:
+            return cls(as_of, 0, None, (), 0, 0, late_fee_owed_fen, total_owed_fen)
         oldest = min((i.due_date for i in items), default=None)
         return cls(as_of=as_of, dpd=(as_of - oldest).days if oldest else 0, oldest_due_date=oldest, items=items,
                    overdue_principal_fen=sum(i.outstanding_principal_fen for i in items),

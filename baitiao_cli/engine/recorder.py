@@ -15,9 +15,8 @@ Recording less never changes the state: what is kept never feeds back into the r
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
-from typing import NamedTuple, Optional
+from typing import Optional
 
 from .account import (
     ACT_CREDIT_APPLIED, ACT_DEFERRAL, ACT_LATE_FEE, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, CREDIT, CREDIT_SOURCE,
@@ -31,19 +30,6 @@ STATEMENTS_NONE = "none"
 STATEMENT_MODES = (STATEMENTS_ALL, STATEMENTS_LAST, STATEMENTS_NONE)
 
 
-class IssuedStatement(NamedTuple):
-    """A statement as issued in statement month ``month``, before any deferral of it."""
-
-    month: int
-    statement: Statement
-
-    def with_deferral(self, deferral: Optional[DeferralApplied]) -> Statement:
-        """The statement with the due date ``deferral`` (of this statement, if any) moved it to."""
-        if deferral is None:
-            return self.statement
-        return replace(self.statement, deferred_due_date=deferral.new_due_date)
-
-
 class Recorder:
     """Keeps nothing: every hook is a no-op. The base of the recorders that keep something."""
 
@@ -54,8 +40,8 @@ class Recorder:
     def begin(self, first_month: int, last_month: int) -> None:
         """The replay will issue the statements of months ``first_month..last_month``."""
 
-    def statement(self, issued: IssuedStatement) -> None:
-        pass
+    def statement(self, statement: Statement) -> None:
+        """A statement as issued (before any later deferral of it)."""
 
     def statement_closed(self, month: int) -> None:
         """Everything of the statement of ``month`` is done; what follows belongs to the next."""
@@ -79,7 +65,7 @@ class Recorder:
     def deferred(self, deferral: Deferral, fee_fen: int, new_due: date) -> None:
         pass
 
-    def issued_statements(self) -> tuple[IssuedStatement, ...]:
+    def issued_statements(self) -> tuple[Statement, ...]:
         return ()
 
 
@@ -90,7 +76,7 @@ class _ActivityRecorder(Recorder):
         self.mode = statements
         self.activity: list[Activity] = []
         self.mark = 0                        # activity before this index belongs to earlier statements
-        self.kept: list[IssuedStatement] = []
+        self.kept: list[Statement] = []
         self.last_month = -1
 
     keeps_activity = True
@@ -102,8 +88,8 @@ class _ActivityRecorder(Recorder):
         elif self.mode == STATEMENTS_LAST:
             self.statements_from = last_month
 
-    def statement(self, issued: IssuedStatement) -> None:
-        self.kept.append(issued)
+    def statement(self, statement: Statement) -> None:
+        self.kept.append(statement)
 
     def statement_closed(self, month: int) -> None:
         self.mark = len(self.activity)
@@ -129,7 +115,7 @@ class _ActivityRecorder(Recorder):
         self.activity.append(Activity(deferral.date, ACT_DEFERRAL, deferral.deferral_id, fee_fen,
                                       f"statement {deferral.statement_date} due {new_due}"))
 
-    def issued_statements(self) -> tuple[IssuedStatement, ...]:
+    def issued_statements(self) -> tuple[Statement, ...]:
         return tuple(self.kept)
 
 

@@ -10,6 +10,7 @@ points and how the replay works.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from operator import attrgetter
@@ -25,7 +26,7 @@ from .config import Config
 from .model import REFUND, SETTLE, Customer, Deferral, Repayment, Txn
 from .money import ROUNDING_MODES, dec, to_fen
 from .payoff import charges_fee, settlement_payoff_fen
-from .recorder import Recorder, IssuedStatement
+from .recorder import Recorder
 from .schedule import period_fee
 
 _ONE = Decimal(1)
@@ -41,7 +42,8 @@ class BilledItem:
     def __init__(self, kind, txn_id, period, periods, purchase_date, purchase_ord, statement_date, statement_ord,
                  due, due_ord, principal, fee, accelerated=False):
         # what was billed, on which statement, due when
-        self.kind, self.txn_id, self.period, self.periods = kind, txn_id, period, periods
+        self.kind, self.txn_id = kind, txn_id
+        self.period, self.periods = period, periods
         self.purchase_date, self.purchase_ord = purchase_date, purchase_ord
         self.statement_date, self.statement_ord = statement_date, statement_ord
         self.original_due = self.due = due
@@ -200,11 +202,6 @@ class Replay:
         return fen
 
     # ---- allocation ---------------------------------------------------------------------------
-    def _sort_open(self) -> None:
-        if self.open_unsorted:
-            self.open.sort(key=_allocation_order)
-            self.open_unsorted = False
-
     def allocate(self, amount: int, on: date, source: str) -> tuple[list[AllocationLine], int]:
         """Pay posted late fee, then billed items oldest due first (fee before principal).
 
@@ -220,7 +217,9 @@ class Replay:
             if keep:
                 lines.append(AllocationLine(source, on, None, None, LATE_FEE, x))
         if amount and self.open:
-            self._sort_open()
+            if self.open_unsorted:
+                self.open.sort(key=_allocation_order)
+                self.open_unsorted = False
             closed = 0               # open is sorted: what closes is a prefix of it
             for w in self.open:
                 paid = 0                 # paid on this item: fee first, then principal
@@ -316,8 +315,10 @@ class Replay:
             recorder.statement_closed(month)
 
     def _issued(self, month: int, on: date, on_ord: int, due: date, new: list[BilledItem],
-                  posted: int) -> IssuedStatement:
-        self._sort_open()
+                  posted: int) -> Statement:
+        if self.open_unsorted:
+            self.open.sort(key=_allocation_order)
+            self.open_unsorted = False
 
         def line(w: BilledItem) -> StatementLine:
             return StatementLine(w.kind, w.txn_id, w.period, w.periods, w.purchase_date, w.statement_date, w.due,
@@ -338,11 +339,11 @@ class Replay:
         unpaid_principal = sum(w.principal - w.refunded - w.principal_paid for w in self.open)
         for p in self.to_bill:
             unpaid_principal += p.unbilled_principal()
-        return IssuedStatement(month, Statement(
+        return Statement(
             month - self.first_month + 1, on, due, None,
             tuple(line(w) for w in new), tuple(line(w) for w in self.open if w.statement_ord < on_ord), posted,
             late_unpaid, self.credit, max(0, owed - self.credit), self.recorder.statement_activity(),
-            tuple(upcoming), tuple(upcoming_dates), unpaid_principal))
+            tuple(upcoming), tuple(upcoming_dates), unpaid_principal)
 
     # ---- events ------------------------------------------------------------------------------
     def purchase(self, t: Txn) -> None:
@@ -611,9 +612,14 @@ class Replay:
 
     def statements(self) -> tuple[Statement, ...]:
         """The statements the recorder kept, with the deferrals known on ``as_of``."""
-        deferred = self.deferred
-        return tuple([issued.with_deferral(deferred.get(issued.month))
-                      for issued in self.recorder.issued_statements()])
+        issued = self.recorder.issued_statements()
+        if not self.deferred:
+            return issued
+        return tuple([self._with_deferral(s) for s in issued])
+
+    def _with_deferral(self, statement: Statement) -> Statement:
+        deferral = self.deferred.get(month_index(statement.statement_date))
+        return statement if deferral is None else replace(statement, deferred_due_date=deferral.new_due_date)
 
     def scheduled(self) -> tuple[ScheduledPeriod, ...]:
         scheduled = []
