@@ -14,10 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import NamedTuple, Optional
 
 from .model import Customer
 from .money import dec, to_fen
+
+def _yuan(fen_name: str) -> property:
+    """The Decimal (yuan, two places) view of the integer-fen field or property ``fen_name``."""
+    fen = attrgetter(fen_name)
+    return property(lambda self: dec(fen(self)), doc=f"``{fen_name}`` in yuan (Decimal, two places).")
+
 
 # Item kinds
 PURCHASE_ITEM = "purchase"          # pay-in-full purchase (N = 1)
@@ -83,25 +90,11 @@ class Item(NamedTuple):
     late: bool                   # not paid in full by due_date + grace_days
     accelerated: bool            # billed early by an early settlement (SPEC 4.5)
 
-    @property
-    def principal(self) -> Decimal:
-        return dec(self.principal_fen)
-
-    @property
-    def fee(self) -> Decimal:
-        return dec(self.fee_fen)
-
-    @property
-    def principal_refunded(self) -> Decimal:
-        return dec(self.principal_refunded_fen)
-
-    @property
-    def principal_paid(self) -> Decimal:
-        return dec(self.principal_paid_fen)
-
-    @property
-    def fee_paid(self) -> Decimal:
-        return dec(self.fee_paid_fen)
+    principal = _yuan("principal_fen")
+    fee = _yuan("fee_fen")
+    principal_refunded = _yuan("principal_refunded_fen")
+    principal_paid = _yuan("principal_paid_fen")
+    fee_paid = _yuan("fee_paid_fen")
 
     @property
     def outstanding_principal_fen(self) -> int:
@@ -115,17 +108,9 @@ class Item(NamedTuple):
     def outstanding_fen(self) -> int:
         return self.outstanding_principal_fen + self.outstanding_fee_fen
 
-    @property
-    def outstanding_principal(self) -> Decimal:
-        return dec(self.outstanding_principal_fen)
-
-    @property
-    def outstanding_fee(self) -> Decimal:
-        return dec(self.outstanding_fee_fen)
-
-    @property
-    def outstanding(self) -> Decimal:
-        return dec(self.outstanding_fen)
+    outstanding_principal = _yuan("outstanding_principal_fen")
+    outstanding_fee = _yuan("outstanding_fee_fen")
+    outstanding = _yuan("outstanding_fen")
 
     @property
     def amount(self) -> Decimal:
@@ -154,13 +139,8 @@ class ScheduledPeriod(NamedTuple):
     principal_fen: int
     fee_fen: int
 
-    @property
-    def principal(self) -> Decimal:
-        return dec(self.principal_fen)
-
-    @property
-    def fee(self) -> Decimal:
-        return dec(self.fee_fen)
+    principal = _yuan("principal_fen")
+    fee = _yuan("fee_fen")
 
     @property
     def amount(self) -> Decimal:
@@ -180,9 +160,7 @@ class AllocationLine(NamedTuple):
     component: str               # "late_fee" | "fee" | "principal" | "credit"
     amount_fen: int
 
-    @property
-    def amount(self) -> Decimal:
-        return dec(self.amount_fen)
+    amount = _yuan("amount_fen")
 
 
 CREDIT_SOURCE = "credit_balance"
@@ -204,9 +182,7 @@ class Allocation(NamedTuple):
     lines: tuple[AllocationLine, ...]
     payoff_fen: Optional[int] = None   # settle only: the payoff amount on that date
 
-    @property
-    def amount(self) -> Decimal:
-        return dec(self.amount_fen)
+    amount = _yuan("amount_fen")
 
     @property
     def to_credit_fen(self) -> int:
@@ -222,9 +198,7 @@ class Activity(NamedTuple):
     amount_fen: int              # money moved (for a deferral: its fee)
     detail: str = ""             # e.g. refunded purchase id, deferred statement and new due date
 
-    @property
-    def amount(self) -> Decimal:
-        return dec(self.amount_fen)
+    amount = _yuan("amount_fen")
 
 
 class StatementLine(NamedTuple):
@@ -241,21 +215,14 @@ class StatementLine(NamedTuple):
     fee_fen: int                 # billed fee
     outstanding_fen: int         # unpaid at issue (after the statement day's credit application)
 
-    @property
-    def principal(self) -> Decimal:
-        return dec(self.principal_fen)
-
-    @property
-    def fee(self) -> Decimal:
-        return dec(self.fee_fen)
+    principal = _yuan("principal_fen")
+    fee = _yuan("fee_fen")
 
     @property
     def amount(self) -> Decimal:
         return dec(self.principal_fen + self.fee_fen)
 
-    @property
-    def outstanding(self) -> Decimal:
-        return dec(self.outstanding_fen)
+    outstanding = _yuan("outstanding_fen")
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,29 +252,16 @@ class Statement:
     upcoming_dates: tuple[date, ...]          # those next three statement dates
     unpaid_principal_fen: int = 0             # all unpaid principal at issue, billed and unbilled
 
-    @property
-    def unpaid_principal(self) -> Decimal:
-        return dec(self.unpaid_principal_fen)
+    unpaid_principal = _yuan("unpaid_principal_fen")
 
     def available_credit_fen(self, limit_fen: int) -> int:
         """Credit line left at issue: limit - all unpaid principal, never below 0."""
         return max(0, limit_fen - self.unpaid_principal_fen)
 
-    @property
-    def total_due(self) -> Decimal:
-        return dec(self.total_due_fen)
-
-    @property
-    def late_fee_posted(self) -> Decimal:
-        return dec(self.late_fee_posted_fen)
-
-    @property
-    def late_fee_unpaid(self) -> Decimal:
-        return dec(self.late_fee_unpaid_fen)
-
-    @property
-    def credit_balance(self) -> Decimal:
-        return dec(self.credit_balance_fen)
+    total_due = _yuan("total_due_fen")
+    late_fee_posted = _yuan("late_fee_posted_fen")
+    late_fee_unpaid = _yuan("late_fee_unpaid_fen")
+    credit_balance = _yuan("credit_balance_fen")
 
     @property
     def effective_due_date(self) -> date:
@@ -340,25 +294,11 @@ class LateFees:
     def owed_fen(self) -> int:
         return self.unpaid_fen + self.accrued_shown_fen
 
-    @property
-    def posted(self) -> Decimal:
-        return dec(self.posted_fen)
-
-    @property
-    def paid(self) -> Decimal:
-        return dec(self.paid_fen)
-
-    @property
-    def unpaid(self) -> Decimal:
-        return dec(self.unpaid_fen)
-
-    @property
-    def accrued_shown(self) -> Decimal:
-        return dec(self.accrued_shown_fen)
-
-    @property
-    def owed(self) -> Decimal:
-        return dec(self.owed_fen)
+    posted = _yuan("posted_fen")
+    paid = _yuan("paid_fen")
+    unpaid = _yuan("unpaid_fen")
+    accrued_shown = _yuan("accrued_shown_fen")
+    owed = _yuan("owed_fen")
 
 
 class PurchaseSummary(NamedTuple):
@@ -376,13 +316,8 @@ class PurchaseSummary(NamedTuple):
     merchant: str
     category: str
 
-    @property
-    def amount(self) -> Decimal:
-        return dec(self.amount_fen)
-
-    @property
-    def refunded(self) -> Decimal:
-        return dec(self.refunded_fen)
+    amount = _yuan("amount_fen")
+    refunded = _yuan("refunded_fen")
 
 
 class DeferralApplied(NamedTuple):
@@ -394,9 +329,7 @@ class DeferralApplied(NamedTuple):
     fee_fen: int
     deferred_outstanding_fen: int
 
-    @property
-    def fee(self) -> Decimal:
-        return dec(self.fee_fen)
+    fee = _yuan("fee_fen")
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,6 +345,17 @@ class OverdueStatus:
     late_fee_owed_fen: int                    # posted unpaid + accrued shown
     total_owed_fen: int                       # billed outstanding + unbilled principal + late fee owed - credit (>= 0)
 
+    @classmethod
+    def of(cls, as_of: date, items: tuple[Item, ...], late_fee_owed_fen: int, total_owed_fen: int) -> "OverdueStatus":
+        """The status of an account whose overdue items (oldest due first) are ``items``."""
+        if not items:
+            return cls(as_of, 0, None, (), 0, 0, late_fee_owed_fen, total_owed_fen)
+        oldest = min((i.due_date for i in items), default=None)
+        return cls(as_of=as_of, dpd=(as_of - oldest).days if oldest else 0, oldest_due_date=oldest, items=items,
+                   overdue_principal_fen=sum(i.outstanding_principal_fen for i in items),
+                   overdue_fee_fen=sum(i.outstanding_fee_fen for i in items),
+                   late_fee_owed_fen=late_fee_owed_fen, total_owed_fen=total_owed_fen)
+
     @property
     def is_overdue(self) -> bool:
         return bool(self.items)
@@ -420,17 +364,9 @@ class OverdueStatus:
     def overdue_amount_fen(self) -> int:
         return self.overdue_principal_fen + self.overdue_fee_fen
 
-    @property
-    def overdue_amount(self) -> Decimal:
-        return dec(self.overdue_amount_fen)
-
-    @property
-    def late_fee_owed(self) -> Decimal:
-        return dec(self.late_fee_owed_fen)
-
-    @property
-    def total_owed(self) -> Decimal:
-        return dec(self.total_owed_fen)
+    overdue_amount = _yuan("overdue_amount_fen")
+    late_fee_owed = _yuan("late_fee_owed_fen")
+    total_owed = _yuan("total_owed_fen")
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,9 +404,7 @@ class Account:
     warnings: tuple[str, ...] = field(default=())
 
     # ---- money positions -------------------------------------------------------------
-    @property
-    def credit_balance(self) -> Decimal:
-        return dec(self.credit_balance_fen)
+    credit_balance = _yuan("credit_balance_fen")
 
     @property
     def billed_outstanding_fen(self) -> int:
@@ -499,9 +433,7 @@ class Account:
         """SPEC 4.1 on ``as_of``: billed outstanding + late fee owed - credit, never below 0."""
         return max(0, self.billed_outstanding_fen + self.late_fees.owed_fen - self.credit_balance_fen)
 
-    @property
-    def total_due(self) -> Decimal:
-        return dec(self.total_due_fen)
+    total_due = _yuan("total_due_fen")
 
     def available_credit_fen(self, limit_fen: Optional[int] = None) -> Optional[int]:
         """limit - all unpaid principal (billed and unbilled), never below 0.
@@ -546,19 +478,10 @@ class Account:
     @property
     def overdue(self) -> OverdueStatus:
         """DPD, overdue principal/fee and late fee owed on ``as_of`` (SPEC 4.7)."""
-        od = self.overdue_items()
-        oldest = min((i.due_date for i in od), default=None)
-        return OverdueStatus(
-            as_of=self.as_of,
-            dpd=(self.as_of - oldest).days if oldest else 0,
-            oldest_due_date=oldest,
-            items=od,
-            overdue_principal_fen=sum(i.outstanding_principal_fen for i in od),
-            overdue_fee_fen=sum(i.outstanding_fee_fen for i in od),
-            late_fee_owed_fen=self.late_fees.owed_fen,
-            total_owed_fen=max(0, self.billed_outstanding_fen + self.unbilled_principal_fen
-                               + self.late_fees.owed_fen - self.credit_balance_fen),
-        )
+        owed = self.late_fees.owed_fen
+        return OverdueStatus.of(self.as_of, self.overdue_items(), owed,
+                                max(0, self.billed_outstanding_fen + self.unbilled_principal_fen + owed
+                                    - self.credit_balance_fen))
 
 
 class AccountStatus(NamedTuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 
 def add_months(year: int, month: int, n: int) -> tuple[int, int]:
@@ -46,3 +47,22 @@ def statement_dates_between(start_exclusive: date, end_inclusive: date, statemen
 
 def due_date(statement_date: date, due_days: int) -> date:
     return statement_date + timedelta(days=due_days)
+
+
+def month_index(d: date) -> int:
+    """Months since year 0 (``year * 12 + month - 1``): statement months as integers."""
+    return d.year * 12 + d.month - 1
+
+
+def first_statement_month(d: date, statement_day: int) -> int:
+    """Month index of the first statement date strictly after ``d``."""
+    m = d.year * 12 + d.month - 1
+    return m + 1 if d.day >= statement_day else m
+
+
+@lru_cache(maxsize=None)
+def statement_month(month: int, statement_day: int, due_days: int) -> tuple[date, int, date, int]:
+    """(statement date, its ordinal, due date, its ordinal) of month index ``month``."""
+    statement = date(month // 12, month % 12 + 1, statement_day)
+    ordinal = statement.toordinal()
+    return statement, ordinal, date.fromordinal(ordinal + due_days), ordinal + due_days

@@ -89,6 +89,12 @@ def ifrs9_stage(dpd: int) -> int:
     return 3
 
 
+def credit_frozen(dpd: int, freeze_from_day: int) -> bool:
+    """The credit line is frozen once the account is ``freeze_from_day`` (``overdue.freeze_from_day``)
+    or more days past due; never while it is current."""
+    return dpd > 0 and dpd >= freeze_from_day
+
+
 def ecl_fen(ead_fen: int, pd: Decimal, lgd: Decimal, rounding: str = "ROUND_HALF_UP") -> int:
     """PD x LGD x EAD in fen, rounded to the fen (``ead_fen`` is integer fen)."""
     if ead_fen <= 0:
@@ -220,7 +226,7 @@ class RiskPolicy:
             regulatory_class=regulatory_class(dpd), stage=stage, pd=pd,
             ecl_fen=ecl_fen(status.total_owed_fen, pd, self.lgd, self.rounding),
             action=action, action_severity=severity, action_since=since,
-            frozen=dpd > 0 and dpd >= self.freeze_from_day,
+            frozen=credit_frozen(dpd, self.freeze_from_day),
         )
 
     def bucket_range(self, name: str) -> str:
