@@ -74,11 +74,7 @@ class Overdue:
         Action(91, "legal"),
         Action(181, "write_off_review"),
     )
-    freeze_from_day: int = 1
-
-    def credit_line_frozen(self, dpd: int) -> bool:
-        """The credit line is frozen while the account is ``freeze_from_day`` or more days past due."""
-        return dpd > 0 and dpd >= self.freeze_from_day
+    freeze_from_day: int = 1      # the rule: engine.overdue.credit_frozen
 
 
 @dataclass(frozen=True, slots=True)

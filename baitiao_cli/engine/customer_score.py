@@ -3,7 +3,7 @@
 Pure: a replayed account (or the dataset and a date), the model, the ``[scoring]`` policy and
 the config in; a :class:`CustomerScore` out. Used by ``score`` and by ``quote --customer``.
 The available credit is the credit limit less the unpaid principal, 0 while the credit line is
-frozen (``Overdue.credit_line_frozen``).
+frozen (``engine.overdue.credit_frozen``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from . import features as customer_feature_rules     # looked up per call: tests replace customer_features
 from .features import CustomerFeatures, bin_text, model_row, reason_text, reference_limit
+from .overdue import credit_frozen
 from .scoring import Offer, Scaling, Scoring, offer_for, reasons, round_score
 from .train.modelfile import PdModel, sigmoid
 
@@ -90,7 +91,7 @@ def score_account(account: "Account", model: PdModel, scoring: Scoring, cfg: "Co
     texts = {name: reason_text(name, values.get(name), best.get(name)) for name in lost}
     offer = offer_for(score, scoring, monthly_income=c.monthly_income, manual_limit=c.credit_limit)
     dpd = feats.current_dpd
-    frozen = cfg.overdue.credit_line_frozen(dpd)
+    frozen = credit_frozen(dpd, cfg.overdue.freeze_from_day)
     unpaid = feats.unpaid_principal
     available = Decimal("0.00") if frozen else max(Decimal("0.00"), offer.credit_limit - unpaid)
     return CustomerScore(c.customer_id, c.name, account.as_of, feats, pd_str(sigmoid(z)), score, offer,
