@@ -25,12 +25,18 @@ def money_str(amount: Decimal) -> str:
     return str(amount.quantize(FEN, rounding=ROUND_HALF_UP))
 
 
-def rate_str(rate: Decimal, places: int = 4, *, exact: bool = False) -> str:
-    """Decimal string with ``places`` decimals (contract: at least 4), rounded half up.
+def rate_str(rate: Decimal, places: int = 4, *, exact: bool = False, as_written: bool = False) -> str:
+    """Decimal string with ``places`` decimals (contract: at least 4), rounded half up: the one
+    rate formatter of every output.
 
     ``exact=True`` (a configured rate is a contract term): at least ``places`` decimals and never
     rounded (0.004 -> "0.0040", 0.00625 -> "0.00625").
+    ``as_written=True``: at least ``places`` decimals and every place the value was written with
+    (a configured "0.006250" stays "0.006250").
     """
+    if as_written:
+        exponent = rate.as_tuple().exponent
+        places = max(places, -exponent if isinstance(exponent, int) else places)
     shown = rate.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if exact and shown != rate:
         return format(rate.normalize(), "f")

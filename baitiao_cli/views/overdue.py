@@ -31,9 +31,8 @@ BAR_WIDTH = 16   # the bucket table stays within 80 columns
 # --- formatting helpers ---------------------------------------------------------------------------
 
 def _rate(r: Decimal) -> str:
-    """A configured rate with at least 4 places, never losing digits (``engine.money.rate_str``)."""
-    exponent = r.as_tuple().exponent
-    return rate_str(r, max(4, -exponent if isinstance(exponent, int) else 4))
+    """A configured rate with at least 4 places, never losing digits."""
+    return rate_str(r, as_written=True)
 
 
 def _pct(num: int, den: int) -> str:
