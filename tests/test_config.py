@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -276,3 +278,30 @@ def test_ecl_shares_must_be_between_0_and_1(key):
     with pytest.raises(ConfigError, match=f"ecl.{key}: must be between 0 and 1"):
         build_config(parse_config_text(f'[ecl]\n{key} = "1.5"\n'))
     assert build_config(parse_config_text(f'[ecl]\n{key} = "1"\n'))
+
+
+def test_minimum_payment_and_conversion_sections():
+    cfg = build_config(parse_config_text(
+        '[minimum_payment]\nenabled = true\nratio = "0.05"\ncarry_threshold = 500\ndaily_rate = "0.0004"\n'
+        '[conversion]\nfee_rates = { "6" = "0.0065" }\nmin_amount = "200"\nmax_ratio = "0.8"\n'))
+    mp, cv = cfg.minimum_payment, cfg.conversion
+    assert (mp.enabled, str(mp.ratio), str(mp.carry_threshold), str(mp.daily_rate)) == (True, "0.05", "500", "0.0004")
+    assert cv.fee_rates == ((6, D("0.0065")),) and cv.fee_rate_for(6) == D("0.0065") and cv.fee_rate_for(3) is None
+    assert (str(cv.min_amount), str(cv.max_ratio)) == ("200", "0.8")
+    assert Config().minimum_payment.enabled is False      # off unless asked: every bill due in full
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[minimum_payment]\nenabled = 1\n", "minimum_payment.enabled: expected true or false"),
+    ("[minimum_payment]\nratio = 0\n", "minimum_payment.ratio: must be above 0 and at most 1"),
+    ("[minimum_payment]\nratio = \"1.5\"\n", "minimum_payment.ratio: must be above 0 and at most 1"),
+    ("[minimum_payment]\ndaily_rate = \"x\"\n", "minimum_payment.daily_rate: not a number"),
+    ("[minimum_payment]\nsurprise = 1\n", "surprise"),
+    ("[conversion]\nfee_rates = { \"5\" = \"0.006\" }\n", "conversion.fee_rates.5: term 5 is not in the terms 3, 6, 12, 24"),
+    ("[conversion]\nfee_rates = 3\n", "conversion.fee_rates: expected a table"),
+    ("[conversion]\nmax_ratio = \"0\"\n", "conversion.max_ratio: must be above 0 and at most 1"),
+    ("[conversion]\nmin_amount = \"-1\"\n", "conversion.min_amount: must be a finite number >= 0"),
+])
+def test_minimum_payment_and_conversion_bad_values(text, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        build_config(parse_config_text(text))

@@ -55,6 +55,33 @@ class DeferralCfg:
 
 
 @dataclass(frozen=True, slots=True)
+class MinimumPayment:
+    """[minimum_payment] (SPEC 4.9): off = every bill is due in full by its due date."""
+
+    enabled: bool = False
+    ratio: Decimal = Decimal("0.10")             # share of revolving principal in the minimum
+    carry_threshold: Decimal = Decimal("300")    # carried revolving principal below this: 100% in the minimum
+    daily_rate: Decimal = Decimal("0.0005")      # revolving service fee (日服务费) per day
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """[conversion] (SPEC 4.10): statement installments (账单分期)."""
+
+    fee_rates: tuple[tuple[int, Decimal], ...] = (
+        (3, Decimal("0.006")), (6, Decimal("0.006")), (12, Decimal("0.006")), (24, Decimal("0.006")))
+    min_amount: Decimal = Decimal("100")
+    max_ratio: Decimal = Decimal("0.90")
+
+    def fee_rate_for(self, terms: int) -> Optional[Decimal]:
+        """The per-period fee rate of a conversion into ``terms`` periods; None: not offered."""
+        for t, r in self.fee_rates:
+            if t == terms:
+                return r
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     from_day: int
     action: str
@@ -93,6 +120,8 @@ class Config:
     pricing: Pricing = field(default_factory=Pricing)
     late_fee: LateFee = field(default_factory=LateFee)
     deferral: DeferralCfg = field(default_factory=DeferralCfg)
+    minimum_payment: MinimumPayment = field(default_factory=MinimumPayment)
+    conversion: Conversion = field(default_factory=Conversion)
     overdue: Overdue = field(default_factory=Overdue)
     ecl: Ecl = field(default_factory=Ecl)
     scoring: Scoring = field(default_factory=Scoring)   # [scoring], validated once at load

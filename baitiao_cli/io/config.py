@@ -21,7 +21,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from ..engine.config import (
-    Action, Billing, Config, DeferralCfg, Ecl, Installments, LateFee, Overdue, Pricing,
+    Action, Billing, Config, Conversion, DeferralCfg, Ecl, Installments, LateFee, MinimumPayment, Overdue, Pricing,
 )
 from ..engine.money import ROUNDING_MODES
 from ..engine.scoring import GradePolicy, Scaling, Scoring
@@ -38,6 +38,8 @@ SCHEMA: dict[str, dict[str, str]] = {
     "pricing": {"fee_rates": "rate_table", "apr_cap": "rate", "enforce_cap": "bool"},
     "late_fee": {"daily_rate": "rate", "cap_ratio": "rate"},
     "deferral": {"max_days": "int", "fee_rate": "rate"},
+    "minimum_payment": {"enabled": "bool", "ratio": "rate", "carry_threshold": "rate", "daily_rate": "rate"},
+    "conversion": {"fee_rates": "rate_table", "min_amount": "rate", "max_ratio": "rate"},
     "overdue": {"buckets": "bucket_table", "actions": "action_list", "freeze_from_day": "int"},
     "ecl": {"lgd": "rate", "pd_stage1": "rate", "pd_stage2": "rate"},
 }
@@ -193,12 +195,15 @@ def build_config(raw: dict) -> Config:
     pricing = _pricing(raw.get("pricing", {}), d.pricing, installments.terms)
     late_fee = _late_fee(raw.get("late_fee", {}), d.late_fee)
     deferral = _deferral(raw.get("deferral", {}), d.deferral)
+    minimum_payment = _minimum_payment(raw.get("minimum_payment", {}), d.minimum_payment)
+    conversion = _conversion(raw.get("conversion", {}), d.conversion)
     overdue = _overdue(raw.get("overdue", {}), d.overdue)
     ecl = _ecl(raw.get("ecl", {}), d.ecl)
     scoring = build_scoring(raw.get("scoring", {}), installments.terms)
     return Config(data_dir=_str(raw.get("data", {}).get("dir", d.data_dir), "data.dir"), billing=billing,
                   installments=installments, pricing=pricing, late_fee=late_fee,
-                  deferral=deferral, overdue=overdue, ecl=ecl, scoring=scoring)
+                  deferral=deferral, minimum_payment=minimum_payment, conversion=conversion, overdue=overdue,
+                  ecl=ecl, scoring=scoring)
 
 
 def _billing(b: dict, d: Billing) -> Billing:
@@ -226,24 +231,25 @@ def _installments(i: dict, d: Installments) -> Installments:
     )
 
 
-def _fee_rates(fr: Any, terms: tuple[int, ...]) -> tuple[tuple[int, Decimal], ...]:
-    """``pricing.fee_rates``: a rate for installment terms of ``installments.terms`` only."""
+def _fee_rates(fr: Any, terms: tuple[int, ...], key: str = "pricing.fee_rates") -> tuple[tuple[int, Decimal], ...]:
+    """``pricing.fee_rates`` (or ``key``): a rate for installment terms of ``terms`` only."""
     if not isinstance(fr, dict):
-        raise ConfigError("pricing.fee_rates: expected a table like { \"3\" = \"0.005\" }")
+        raise ConfigError(f"{key}: expected a table like {{ \"3\" = \"0.005\" }}")
     rates: list[tuple[int, Decimal]] = []
     for k, v in fr.items():
         # a plain number of periods: int() alone would also take " 3", "+3" and "1_2"
         if not (isinstance(k, str) and k.isascii() and k.isdigit()):
-            raise ConfigError(f"pricing.fee_rates: key {k!r} is not a term (a number of installments)")
+            raise ConfigError(f"{key}: key {k!r} is not a term (a number of installments)")
         t = int(k)
         if t not in terms:
-            raise ConfigError(f"pricing.fee_rates.{k}: term {t} is not in installments.terms")
+            offered = "installments.terms" if key == "pricing.fee_rates" else "the terms " + ", ".join(map(str, terms))
+            raise ConfigError(f"{key}.{k}: term {t} is not in {offered}")
         if t == 1:
-            raise ConfigError("pricing.fee_rates.1: pay-in-full (1 installment) is interest-free "
+            raise ConfigError(f"{key}.1: pay-in-full (1 installment) is interest-free "
                               "and takes no fee rate")
         if any(t == seen for seen, _ in rates):
-            raise ConfigError(f"pricing.fee_rates: term {t} is given twice")
-        rates.append((t, _rate(v, f"pricing.fee_rates.{k}")))
+            raise ConfigError(f"{key}: term {t} is given twice")
+        rates.append((t, _rate(v, f"{key}.{k}")))
     return tuple(sorted(rates))
 
 
@@ -258,9 +264,7 @@ def _pricing(p: dict, d: Pricing, terms: tuple[int, ...]) -> Pricing:
         raise ConfigError("pricing.fee_rates: no fee rate for term"
                           + ("s " if len(missing) > 1 else " ") + ", ".join(map(str, missing))
                           + " of installments.terms")
-    enforce = p.get("enforce_cap", d.enforce_cap)
-    if not isinstance(enforce, bool):
-        raise ConfigError(f"pricing.enforce_cap: expected true or false, got {enforce!r}")
+    enforce = _bool(p.get("enforce_cap", d.enforce_cap), "pricing.enforce_cap")
     return Pricing(fee_rates=fee_rates, apr_cap=_rate(p.get("apr_cap", d.apr_cap), "pricing.apr_cap"),
                    enforce_cap=enforce)
 
@@ -277,6 +281,34 @@ def _deferral(df: dict, d: DeferralCfg) -> DeferralCfg:
         max_days=_int(df.get("max_days", d.max_days), "deferral.max_days", 1, 365),
         fee_rate=_rate(df.get("fee_rate", d.fee_rate), "deferral.fee_rate"),
     )
+
+
+def _bool(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _minimum_payment(mp: dict, d: MinimumPayment) -> MinimumPayment:
+    ratio = _rate(mp.get("ratio", d.ratio), "minimum_payment.ratio")
+    if not 0 < ratio <= 1:
+        raise ConfigError(f"minimum_payment.ratio: must be above 0 and at most 1, got {mp.get('ratio')!r}")
+    return MinimumPayment(
+        enabled=_bool(mp.get("enabled", d.enabled), "minimum_payment.enabled"),
+        ratio=ratio,
+        carry_threshold=_rate(mp.get("carry_threshold", d.carry_threshold), "minimum_payment.carry_threshold"),
+        daily_rate=_rate(mp.get("daily_rate", d.daily_rate), "minimum_payment.daily_rate"),
+    )
+
+
+def _conversion(cv: dict, d: Conversion) -> Conversion:
+    fee_rates = _fee_rates(cv["fee_rates"], (3, 6, 12, 24), "conversion.fee_rates") if "fee_rates" in cv \
+        else d.fee_rates
+    max_ratio = _rate(cv.get("max_ratio", d.max_ratio), "conversion.max_ratio")
+    if not 0 < max_ratio <= 1:
+        raise ConfigError(f"conversion.max_ratio: must be above 0 and at most 1, got {cv.get('max_ratio')!r}")
+    return Conversion(fee_rates=fee_rates, min_amount=_rate(cv.get("min_amount", d.min_amount),
+                                                            "conversion.min_amount"), max_ratio=max_ratio)
 
 
 def _buckets(bt: Any) -> tuple[tuple[str, int], ...]:
