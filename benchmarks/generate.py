@@ -160,6 +160,7 @@ CHANNELS = ("app", "app", "app", "bank_card", "bank_card", "wechat_pay")
 
 # Profiles of repayment behaviour and their base shares (adjusted by income below).
 ON_TIME, PARTIAL, LATE, MISSED = "on_time", "partial", "late", "missed"
+MINIMUM = "minimum"               # --revolving: pays about the minimum (SPEC 4.9), lets the rest revolve
 PROFILE_SHARES = ((ON_TIME, 74), (PARTIAL, 9), (LATE, 12), (MISSED, 5))
 
 CUSTOMER_COLS = ("customer_id", "name", "phone", "id_number", "opened_on", "statement_day",
@@ -168,6 +169,9 @@ TXN_COLS = ("txn_id", "customer_id", "date", "type", "amount", "installments", "
             "ref_txn_id", "merchant", "category")
 REPAY_COLS = ("repayment_id", "customer_id", "date", "amount", "kind", "channel")
 DEFER_COLS = ("deferral_id", "customer_id", "statement_date", "date", "days")
+CONVERSION_COLS = ("conversion_id", "customer_id", "statement_date", "date", "amount", "terms", "fee_rate")
+CONVERSION_FEE_PPT = 6            # conversion.fee_rates 0.006, in parts per thousand
+CONVERSION_TERMS = (3, 6, 12)
 INT_FIELDS = {"statement_day", "installments", "days"}
 
 
@@ -385,7 +389,7 @@ class _Params:
     """Per-customer behaviour knobs."""
 
     __slots__ = ("profile", "stop", "stop_dpd", "pre_late", "settle_at", "defer_target",
-                 "defer_days", "long_late_target", "forced_terms")
+                 "defer_days", "long_late_target", "forced_terms", "convert", "conversions")
 
     def __init__(self, profile: str):
         self.profile = profile
@@ -397,10 +401,59 @@ class _Params:
         self.defer_days: Optional[int] = None    # sample: the deferral's days
         self.long_late_target: Optional[int] = None   # late: one 100+ day episode on/after
         self.forced_terms: tuple[int, ...] = ()
+        self.convert = False                     # minimum: converts one statement (账单分期)
+        self.conversions: list[tuple[int, int, int, int]] = []   # (request, statement, amount, terms)
 
 
 _STMT, _REFUND, _JOURNAL = 0, 1, 2
 _PAY, _SETTLE, _DEFER = "pay", "settle", "defer"
+
+
+def _minimum_payer(rng: random.Random, prm: _Params, acct: "_Account", t: int, billed: int, new_revolving: int,
+                   owed: int, sday: int, as_of: int, bills_at: dict, schedule, on_time_day) -> None:
+    """A revolving customer at statement ``t``: converts the bill's spending once (some of them),
+    then pays about the minimum (SPEC 4.9: 10% of pay-in-full principal, installments in full,
+    charges), now and then the whole bill, rarely nothing. The estimate errs high (12%/14%, the
+    revolving fee guessed): the engine, not this tracker, says what the minimum really is."""
+    day, ch = on_time_day(t)
+    if prm.convert and not prm.conversions and new_revolving >= 300_00 and not acct.overdue_at(t):
+        amount = new_revolving * rng.randint(50, 90) // 100 // 100 * 100
+        terms = CONVERSION_TERMS[rng.randrange(len(CONVERSION_TERMS))]
+        request = t + rng.randint(0, DUE_DAYS - 1)
+        if amount >= 100_00 and request <= as_of:
+            _convert(prm, acct, t, request, amount, terms, sday, as_of, bills_at)
+            new_revolving -= amount
+            billed -= amount
+            owed = acct.owed()
+            day = max(day, request)
+    r = rng.random()
+    if r < 0.05:
+        return                                   # misses this minimum
+    if r < 0.25:
+        schedule(day, _PAY, ("full", 0, ch))
+        return
+    carried = max(0, owed - billed)
+    fixed = billed - new_revolving
+    estimate = _ceil_div(new_revolving * 12, 100) + fixed + acct.late_fen() \
+        + (_ceil_div(carried * 16, 100) if carried >= 300_00 else carried)
+    schedule(day, _PAY, ("amount", min(owed, _ceil_div(estimate, 100) * 100 + 100), ch))
+
+
+def _convert(prm: _Params, acct: "_Account", stmt: int, request: int, amount: int, terms: int, sday: int,
+             as_of: int, bills_at: dict) -> None:
+    """Statement installments (SPEC 4.10): ``amount`` leaves the bill of ``stmt``; period i (P/N
+    rounded down, the last the rest, fee 0.6% of P) is billed on the i-th later statement."""
+    item = next((it for it in acct.items if it.stmt == stmt), None)
+    if item is not None:
+        item.rem -= min(item.rem, amount)
+    later = statement_dates_between(date.fromordinal(stmt), date.fromordinal(stmt + 31 * (terms + 1)), sday)
+    fee = (amount * CONVERSION_FEE_PPT + 500) // 1000
+    part = amount // terms                     # P/N rounded down to the fen
+    for i, s in enumerate(later[:terms]):
+        principal = part if i < terms - 1 else amount - part * (terms - 1)
+        if s.toordinal() <= as_of:
+            bills_at.setdefault(s.toordinal(), []).append([s.toordinal(), principal, fee])
+    prm.conversions.append((request, stmt, amount, terms))
 
 
 def _simulate(rng: random.Random, prm: _Params, sday: int, opened: int, as_of: int,
@@ -410,10 +463,15 @@ def _simulate(rng: random.Random, prm: _Params, sday: int, opened: int, as_of: i
     [(request date, statement date, days)], both in date order."""
     acct = _Account()
     bills_at: dict[int, list[list[int]]] = {}
+    revolving_at: dict[int, int] = {}      # pay-in-full principal billed per statement (minimum payers)
     for p in purchases:
         for per in p.periods:
             if per[0] <= as_of:
                 bills_at.setdefault(per[0], []).append(per)
+    if prm.profile == MINIMUM:
+        for p in purchases:
+            if p.term == 1 and p.periods and p.periods[0][0] <= as_of:
+                revolving_at[p.periods[0][0]] = revolving_at.get(p.periods[0][0], 0) + p.periods[0][1]
     heap: list[tuple] = []
     seq = 0
     for s in statement_dates_between(date.fromordinal(opened), date.fromordinal(as_of), sday):
@@ -485,6 +543,10 @@ def _simulate(rng: random.Random, prm: _Params, sday: int, opened: int, as_of: i
                     else rng.randint(1, MAX_DEFER_DAYS)
                 days = prm.defer_days or days
                 schedule(req, _DEFER, (t, days))
+                continue
+            if profile == MINIMUM:
+                _minimum_payer(rng, prm, acct, t, amount, revolving_at.get(t, 0), owed, sday, as_of, bills_at,
+                               schedule, on_time_day)
                 continue
             if profile == ON_TIME:
                 day, ch = on_time_day(t)
@@ -799,10 +861,13 @@ def _sample_plan(rng: random.Random) -> list[dict[str, Any]]:
 def generate(out_dir: str | os.PathLike, customers: int = 1000, seed: int = DEFAULT_SEED, *,
              fmt: str = "csv", start: str | date = DEFAULT_START, as_of: str | date = DEFAULT_AS_OF,
              purchases_per_customer: int = DEFAULT_PPC, sample: bool = False,
-             profiles_out: Optional[dict[str, str]] = None) -> dict[str, Any]:
+             profiles_out: Optional[dict[str, str]] = None, revolving: float = 0.0) -> dict[str, Any]:
     """Write customers/transactions/repayments/deferrals into ``out_dir``; return statistics.
 
     ``sample=True`` ignores the other knobs and writes the bundled sample (see ``SAMPLE``).
+    ``revolving`` (0..1): that share of the customers pays about the minimum (SPEC 4.9, for a
+    config with ``minimum_payment.enabled``) and 40% of them convert one bill (SPEC 4.10), written
+    to ``conversions``; 0 (the default) writes exactly what it always did.
     ``profiles_out``, when given, receives each customer's behaviour profile (for checks).
     """
     if sample:
@@ -817,6 +882,10 @@ def generate(out_dir: str | os.PathLike, customers: int = 1000, seed: int = DEFA
         raise ValueError("--as-of must be at least 60 days after --start")
     if customers < 1 or purchases_per_customer < 0:
         raise ValueError("customers must be >= 1 and purchases per customer >= 0")
+    if not 0 <= revolving <= 1:
+        raise ValueError("--revolving must be a share between 0 and 1")
+    revolving_rng = random.Random(seed * 7919 + 17)    # its own dice: revolving = 0 changes nothing
+    conversion_rows: list[tuple[int, int, str, int, int, int]] = []
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -876,6 +945,9 @@ def generate(out_dir: str | os.PathLike, customers: int = 1000, seed: int = DEFA
                         prm.defer_target = rng.randint(opened + 30, as_of_o)
                 elif prm.profile == LATE and rng.random() < 0.1:
                     prm.long_late_target = rng.randint(opened + 30, as_of_o)
+                if revolving and revolving_rng.random() < revolving:
+                    prm = _Params(MINIMUM)
+                    prm.convert = revolving_rng.random() < 0.4
             n = rng.randint(lo, hi)
             purchases, refunds, pays, defers = _customer(rng, prm, sday, opened, as_of_o, n, stats)
 
@@ -905,6 +977,8 @@ def generate(out_dir: str | os.PathLike, customers: int = 1000, seed: int = DEFA
                 f.write(f"{d},{cid},{fen_str(amount)},{kind},{ch}\n")
             for req, stmt, days in defers:
                 deferral_rows.append((req, i, cid, stmt, days))
+            for req, stmt, amount, terms in prm.conversions:
+                conversion_rows.append((req, i, cid, stmt, amount, terms))
 
             st = stats
             st["customers"] += 1
@@ -912,7 +986,7 @@ def generate(out_dir: str | os.PathLike, customers: int = 1000, seed: int = DEFA
             st["refunds"] += len(refunds)
             st["repayments"] += len(pays)
             st["deferrals"] += len(defers)
-            st["profiles"][prm.profile] += 1
+            st["profiles"][prm.profile] = st["profiles"].get(prm.profile, 0) + 1
             if profiles_out is not None:
                 profiles_out[cid] = prm.profile + ("+settle" if prm.settle_at is not None else "") \
                     + ("+defer" if defers else "")
@@ -945,6 +1019,14 @@ def generate(out_dir: str | os.PathLike, customers: int = 1000, seed: int = DEFA
         for k, (req, _, cid, stmt, days) in enumerate(deferral_rows, start=1):
             wd.write([f"D{k:06d}", cid, iso(stmt), iso(req), days])
         wd.close()
+        if revolving:
+            conversion_rows.sort(key=lambda r: (r[0], r[1]))
+            wv = _Writer(out, "conversions", CONVERSION_COLS, fmt, writers)
+            for k, (req, _, cid, stmt, amount, terms) in enumerate(conversion_rows, start=1):
+                wv.write([f"V{k:06d}", cid, iso(stmt), iso(req), fen_str(amount), terms, ""])
+            wv.close()
+        if revolving:
+            stats["conversions"] = len(conversion_rows)
     finally:
         for f in buckets.values():
             name = f.name
@@ -964,7 +1046,8 @@ def generate(out_dir: str | os.PathLike, customers: int = 1000, seed: int = DEFA
     stats["first_txn"] = iso(stats["first_txn"]) if stats["first_txn"] else None
     stats["last_txn"] = iso(stats["last_txn"]) if stats["last_txn"] else None
     stats["statement_days"] = dict(sorted(stats["statement_days"].items()))
-    stats["files"] = [str(out / f"{n}.{fmt}") for n in ("customers", "transactions", "repayments", "deferrals")]
+    stats["files"] = [str(out / f"{n}.{fmt}") for n in ("customers", "transactions", "repayments", "deferrals")
+                      + (("conversions",) if revolving else ())]
     return stats
 
 
@@ -984,6 +1067,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--sample", action="store_true",
                     help="the bundled sample: 40 customers, 2025-10-01..2026-11-25, CSV "
                          "(fixes every other knob)")
+    ap.add_argument("--revolving", type=float, default=0.0, metavar="SHARE",
+                    help="share (0..1) of customers who pay about the minimum and let the rest revolve; "
+                         "40%% of them convert one bill (writes conversions); for a config with "
+                         "minimum_payment.enabled (default 0: none)")
     ap.add_argument("--quiet", action="store_true", help="print nothing")
     a = ap.parse_args(argv)
     if not a.sample and a.customers is None:
@@ -996,7 +1083,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         stats = generate(a.out, a.customers or 0, a.seed, fmt=a.format, start=a.start,
                          as_of=a.as_of, purchases_per_customer=a.purchases_per_customer,
-                         sample=a.sample)
+                         sample=a.sample, revolving=a.revolving)
     except ValueError as e:
         ap.error(str(e))
     if not a.quiet:
