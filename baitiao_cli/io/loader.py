@@ -27,7 +27,7 @@ from .share_load import Share, Unclean, header_warning, index_refunded
 from .spec import SPECS
 from .validate import read_file
 
-DATASETS = ("customers", "transactions", "repayments", "deferrals")
+DATASETS = ("customers", "transactions", "repayments", "deferrals", "conversions")
 REQUIRED = ("customers", "transactions")
 EXTENSIONS = (("csv", "csv"), ("json", "json"), ("jsonl", "jsonl"))
 FREEZE_FROM = 100_000      # records: from here on the loaded data is frozen out of the cyclic GC
@@ -219,12 +219,14 @@ def _whole_accounts(result: LoadResult, encoding: Optional[str]) -> LoadResult:
                                     severity="warning"))
     keep = lambda rows: tuple(r for r in rows if r.customer_id not in hit)  # noqa: E731
     dataset = Dataset(customers=keep(ds.customers), transactions=keep(ds.transactions),
-                      repayments=keep(ds.repayments), deferrals=keep(ds.deferrals))
+                      repayments=keep(ds.repayments), deferrals=keep(ds.deferrals),
+                      conversions=keep(ds.conversions))
     skipped = dict(result.skipped)
     for name, before, after in (("customers", ds.customers, dataset.customers),
                                 ("transactions", ds.transactions, dataset.transactions),
                                 ("repayments", ds.repayments, dataset.repayments),
-                                ("deferrals", ds.deferrals, dataset.deferrals)):
+                                ("deferrals", ds.deferrals, dataset.deferrals),
+                                ("conversions", ds.conversions, dataset.conversions)):
         skipped[name] = skipped.get(name, 0) + len(before) - len(after)
     return LoadResult(dataset=dataset, problems=tuple(problems), files=result.files, counts=result.counts,
                       skipped=skipped, labels=result.labels)
@@ -299,7 +301,8 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
     dataset = Dataset(customers=tuple(accepted.get("customers", ())),
                       transactions=tuple(accepted.get("transactions", ())),
                       repayments=tuple(accepted.get("repayments", ())),
-                      deferrals=tuple(accepted.get("deferrals", ())))
+                      deferrals=tuple(accepted.get("deferrals", ())),
+                      conversions=tuple(accepted.get("conversions", ())))
     return LoadResult(dataset=dataset, problems=tuple(problems), files=files, counts=counts,
                       skipped=skipped, labels=labels)
 
