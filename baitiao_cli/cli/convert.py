@@ -22,18 +22,14 @@ import typer
 
 from ..errors import UsageError
 from ..io.parse import parse_int
-from ..render import emit, warn
-from .common import DataOptions, customer_option, date_option, money_option, setup, today_in, with_data_options
-from .posting import CustomerOpt, flag_option, ref_option, text_option
+from .common import DataOptions, customer_option, date_option, money_option, with_data_options
+from .posting import CustomerOpt, post_and_emit, ref_option, statement_request_options, text_option
 from .quote import _fee_rate_option as fee_rate_option
 
-StatementDateOpt = text_option("--statement-date", "YYYY-MM-DD", "The statement to convert, YYYY-MM-DD.")
+StatementDateOpt, RequestDateOpt, RefOpt, DryRunOpt = statement_request_options(
+    "conversion", "from the statement date to its due date")
 AmountOpt = text_option("--amount", "AMOUNT", "Pay-in-full principal of that statement to convert, e.g. 1800.00.")
 TermsOpt = text_option("--terms", "N", "Number of periods (3, 6, 12 or 24; priced by conversion.fee_rates).")
-RequestDateOpt = text_option("--date", "YYYY-MM-DD", "Request date YYYY-MM-DD (from the statement date to its due "
-                                                     "date; not after --as-of).")
-RefOpt = text_option("--ref", "REF", "Conversion id, the idempotency key: 1-64 letters, digits, '_' or '-'.")
-DryRunOpt = flag_option("--dry-run", "Check and show the plan exactly as a real run would; write nothing.")
 FeeRateOpt = Annotated[Optional[str], typer.Option(
     "--fee-rate", metavar="RATE", help="Per-period flat fee rate, e.g. 0.006 (default: conversion.fee_rates for "
                                        "the term).", show_default=False)]
@@ -52,7 +48,6 @@ def command(customer: CustomerOpt, statement_date: StatementDateOpt, amount: Amo
     1 refused or invalid data; 2 usage error.
     """
     from ..engine.model import Conversion
-    from ..services import posting
     from ..views.posting import conversion
 
     sdate = date_option(statement_date, "--statement-date")
@@ -62,12 +57,5 @@ def command(customer: CustomerOpt, statement_date: StatementDateOpt, amount: Amo
     except ValueError as e:
         raise UsageError(f"--terms: {e}") from None
     when = date_option(request_date, "--date")
-    cid_ref = ref_option(ref)
-    rate = fee_rate_option(fee_rate)
-    cid = customer_option(customer)
-    given_as_of = date_option(opts.as_of, "--as-of")
-    lc = setup(opts.config, opts.data_dir)
-    today = given_as_of or today_in(lc.config.billing.timezone)
-    new = Conversion(cid_ref, cid, sdate, when, amt, n_terms, rate)
-    posted = posting.post(lc, new, today, dry_run=dry_run, encoding=opts.encoding, notify=warn)
-    emit(opts.fmt.value, **conversion(posted)._asdict())
+    new = Conversion(ref_option(ref), customer_option(customer), sdate, when, amt, n_terms, fee_rate_option(fee_rate))
+    post_and_emit(opts, new, dry_run, conversion)

@@ -45,6 +45,7 @@ ACT_REFUND = "refund"               # a refund of a purchase
 ACT_CREDIT_APPLIED = "credit_applied"   # credit balance used to pay billed items
 ACT_LATE_FEE = "late_fee_posted"    # late fee posted (at a repayment or a statement date)
 ACT_DEFERRAL = "deferral"           # a deferral of a statement
+ACT_CONVERSION = "conversion"       # a statement installment (SPEC 4.10): principal moved into a plan
 
 
 class EngineWarning(str):

@@ -7,7 +7,7 @@ How it works (event-driven, never day by day):
 
 - Events up to and including ``as_of`` are sorted by date; within a day: statement billing,
   then purchases (txn_id order), then refunds (txn_id order), then repayments (journal order:
-  ``seq``, then repayment_id), then deferrals (journal order).
+  ``seq``, then repayment_id), then deferrals (journal order), then conversions (journal order).
 - Money is integer fen inside. Late fee accrues as integer *fen-days* (balance x days) between
   balance changes; ``daily_rate x fen-days`` is the exact accrual in fen.
 - The late fee of an item inside its grace window is *contingent*: kept aside and dropped if
@@ -54,7 +54,8 @@ from .replay import Replay
 __all__ = [
     "ALL_REMAINING", "CURRENT_PERIOD", "NO_FEES", "SETTLEMENT_POLICIES", "STATEMENTS_ALL", "STATEMENTS_LAST",
     "STATEMENTS_NONE", "Posting", "first_statement_month", "group_by_customer", "latest_statement", "month_index",
-    "overdue_status", "payoff_amount", "payoff_fen", "post_conversion", "post_deferral", "post_repayment", "quote_payoff", "replay",
+    "overdue_status", "payoff_amount", "payoff_fen", "post_conversion", "post_deferral", "post_repayment",
+    "quote_payoff", "replay",
     "replay_all",
 ]
 

@@ -18,8 +18,8 @@ from typing import Iterable, Optional, Sequence
 
 from .account import (
     CONVERSION_ITEM, DEFERRAL_FEE_ITEM, FEE, INSTALLMENT_ITEM, LATE_FEE, PRINCIPAL, PURCHASE_ITEM, CREDIT_SOURCE,
-    Account, AllocationLine, ConversionApplied, DeferralApplied, EngineWarning, Item, LateFees, OverdueStatus, PurchaseSummary,
-    ScheduledPeriod, Statement, StatementLine,
+    Account, AllocationLine, ConversionApplied, DeferralApplied, EngineWarning, Item, LateFees, OverdueStatus,
+    PurchaseSummary, ScheduledPeriod, Statement, StatementLine,
 )
 from .calendar import first_statement_month, month_index, statement_month
 from .config import Config
@@ -509,26 +509,39 @@ class Replay:
                                                outstanding)
         self.recorder.deferred(d, fee, new_due)
 
-    def _deferral_refusal(self, d: Deferral) -> Optional[str]:
-        """Why SPEC 4.6 refuses this deferral (None when it is allowed)."""
-        s = d.statement_date
+    def _statement_request_refusal(self, s: date, on: date, done: dict, what: str) -> Optional[str]:
+        """What refuses a request about statement ``s`` made on ``on`` (a deferral, a conversion):
+        no such statement of the customer, not issued yet, already ``what`` (its month in ``done``),
+        after its due date (the deferred one if it was deferred), the account overdue."""
         month = month_index(s)
         if s.day != self.statement_day or not self.first_month <= month <= self.last_month:
             return f"no statement of this customer on {s}"
-        if s > d.date:
-            return f"statement {s} is not issued yet on {d.date}"
-        if month in self.deferred:
-            return f"statement {s} is already deferred"
-        due = statement_month(month, self.statement_day, self.due_days)[2]
-        if d.date > due:
-            return f"requested on {d.date}, after the statement's due date {due}"
+        if s > on:
+            return f"statement {s} is not issued yet on {on}"
+        if month in done:
+            return f"statement {s} is already {what}"
+        deferral = self.deferred.get(month)
+        due = deferral.new_due_date if deferral else statement_month(month, self.statement_day, self.due_days)[2]
+        if on > due:
+            return f"requested on {on}, after the statement's due date {due}"
+        return None
+
+    def _overdue_on(self, on: date) -> bool:
+        on_ord = on.toordinal()
+        grace = self.grace_days
+        return any(w.balance and on_ord > w.due_ord + grace for w in self.open)
+
+    def _deferral_refusal(self, d: Deferral) -> Optional[str]:
+        """Why SPEC 4.6 refuses this deferral (None when it is allowed)."""
+        s = d.statement_date
+        why = self._statement_request_refusal(s, d.date, self.deferred, "deferred")
+        if why:
+            return why
         if not 1 <= d.days <= self.cfg.deferral.max_days:
             return f"{d.days} days is outside 1..{self.cfg.deferral.max_days}"
-        on_ord = d.date.toordinal()
-        grace = self.grace_days
-        if any(w.balance and on_ord > w.due_ord + grace for w in self.open):
+        if self._overdue_on(d.date):
             return "the account is overdue"
-        if not any(w.balance for w in self._statement_items(month)):
+        if not any(w.balance for w in self._statement_items(month_index(s))):
             return f"nothing is unpaid on statement {s}"
         return None
 
@@ -545,10 +558,7 @@ class Replay:
     def convert(self, c: Conversion) -> None:
         """Take ``c.amount`` out of the statement's unpaid pay-in-full items (allocation order) into
         a plan of ``c.terms`` periods billed on the statements after it (SPEC 4.10)."""
-        why = self._conversion_refusal(c)
-        if why:
-            self.refusals[c.conversion_id] = why
-            self.warn("conversion_refused", c.conversion_id, f"conversion {c.conversion_id}: {why}; ignored")
+        if self._conversion_refused(c):
             return
         month = month_index(c.statement_date)
         amount = to_fen(c.amount)
@@ -583,24 +593,23 @@ class Replay:
                                             p.period_principal[i], fee))
         self.converted[month] = ConversionApplied(c.conversion_id, c.date, c.statement_date, c.terms, rate, amount,
                                                   fee, tuple(schedule), tuple(taken))
+        self.recorder.converted(c, amount)
+
+    def _conversion_refused(self, c: Conversion) -> bool:
+        """Whether the rules refuse ``c`` (then the refusal is kept and warned about)."""
+        why = self._conversion_refusal(c)
+        if why:
+            self.refusals[c.conversion_id] = why
+            self.warn("conversion_refused", c.conversion_id, f"conversion {c.conversion_id}: {why}; ignored")
+        return bool(why)
 
     def _conversion_refusal(self, c: Conversion) -> Optional[str]:
         """Why SPEC 4.10 refuses this conversion (None when it is allowed)."""
         s = c.statement_date
-        month = month_index(s)
-        if s.day != self.statement_day or not self.first_month <= month <= self.last_month:
-            return f"no statement of this customer on {s}"
-        if s > c.date:
-            return f"statement {s} is not issued yet on {c.date}"
-        if month in self.converted:
-            return f"statement {s} is already converted ({self.converted[month].conversion_id})"
-        deferral = self.deferred.get(month)
-        due = deferral.new_due_date if deferral else statement_month(month, self.statement_day, self.due_days)[2]
-        if c.date > due:
-            return f"requested on {c.date}, after the statement's due date {due}"
-        on_ord = c.date.toordinal()
-        grace = self.grace_days
-        if any(w.balance and on_ord > w.due_ord + grace for w in self.open):
+        why = self._statement_request_refusal(s, c.date, self.converted, "converted")
+        if why:
+            return why
+        if self._overdue_on(c.date):
             return "the account is overdue"
         conv = self.cfg.conversion
         offered = sorted({3, 6, 12, 24} | {t for t, _r in conv.fee_rates})
@@ -612,7 +621,7 @@ class Replay:
         if c.amount < conv.min_amount:
             return f"{dec(to_fen(c.amount))} is under the minimum conversion amount {conv.min_amount} " \
                    f"(conversion.min_amount)"
-        items = self._pay_in_full_items(month)
+        items = self._pay_in_full_items(month_index(s))
         billed = sum(w.principal - w.refunded for w in items)
         cap = (conv.max_ratio * billed).to_integral_value(rounding=ROUND_FLOOR)
         if to_fen(c.amount) > cap:
@@ -639,7 +648,8 @@ class Replay:
                 ln = ln._replace(principal_fen=ln.principal_fen - x, outstanding_fen=max(0, ln.outstanding_fen - x))
             lines.append(ln)
         upcoming = statement.upcoming + tuple(p for p in conv.schedule if p.statement_date in statement.upcoming_dates)
-        return replace(statement, new_items=tuple(lines), total_due_fen=max(0, statement.total_due_fen - conv.amount_fen),
+        return replace(statement, new_items=tuple(lines),
+                       total_due_fen=max(0, statement.total_due_fen - conv.amount_fen),
                        upcoming=tuple(sorted(upcoming, key=_schedule_order)))
 
     # ---- driver --------------------------------------------------------------------------------
@@ -705,14 +715,16 @@ class Replay:
         self.last_month = last_month = month_index(as_of) - (1 if as_of.day < statement_day else 0)
         self.accrued_through = start.toordinal()
         self.recorder.begin(month, last_month)
-        # statement billing runs first on its day: statement m happens before any event keyed >= its ordinal << _DAY_SHIFT
+        # statement billing runs first on its day: statement m happens before any event keyed
+        # >= its ordinal << _DAY_SHIFT
         next_key = (statement_month(month, statement_day, due_days)[1] << _DAY_SHIFT) if month <= last_month else None
         apply = (self.purchase, self.refund, self.repay, self.defer, self.convert)
         for key, record in events:
             while next_key is not None and next_key <= key:
                 self.issue_statement(month)
                 month += 1
-                next_key = (statement_month(month, statement_day, due_days)[1] << _DAY_SHIFT) if month <= last_month else None
+                next_key = ((statement_month(month, statement_day, due_days)[1] << _DAY_SHIFT)
+                            if month <= last_month else None)
             apply[(key >> 32) & 7](record)
         while month <= last_month:
             self.issue_statement(month)

@@ -29,6 +29,8 @@ from .validate import read_file
 
 DATASETS = ("customers", "transactions", "repayments", "deferrals", "conversions")
 REQUIRED = ("customers", "transactions")
+LISTED_WHEN_PRESENT = ("conversions",)   # counted and listed (validate) only when the file exists, so a
+                                         # book without them reads exactly as before they existed
 EXTENSIONS = (("csv", "csv"), ("json", "json"), ("jsonl", "jsonl"))
 FREEZE_FROM = 100_000      # records: from here on the loaded data is frozen out of the cyclic GC
 
@@ -227,7 +229,8 @@ def _whole_accounts(result: LoadResult, encoding: Optional[str]) -> LoadResult:
                                 ("repayments", ds.repayments, dataset.repayments),
                                 ("deferrals", ds.deferrals, dataset.deferrals),
                                 ("conversions", ds.conversions, dataset.conversions)):
-        skipped[name] = skipped.get(name, 0) + len(before) - len(after)
+        if name in result.counts:
+            skipped[name] = skipped.get(name, 0) + len(before) - len(after)
     return LoadResult(dataset=dataset, problems=tuple(problems), files=result.files, counts=result.counts,
                       skipped=skipped, labels=result.labels)
 
@@ -295,8 +298,9 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
 
     if share is not None and not all(map(header_warning, problems)):
         raise Unclean("refunds")
-    counts = {name: (loaded[name].read if name in loaded else 0) for name in DATASETS}
-    skipped = {name: counts[name] - len(accepted.get(name, ())) for name in DATASETS}
+    listed = [name for name in DATASETS if name not in LISTED_WHEN_PRESENT or name in files]
+    counts = {name: (loaded[name].read if name in loaded else 0) for name in listed}
+    skipped = {name: counts[name] - len(accepted.get(name, ())) for name in listed}
     problems.sort(key=lambda p: (order.get(p.file, len(DATASETS)), p.line))
     dataset = Dataset(customers=tuple(accepted.get("customers", ())),
                       transactions=tuple(accepted.get("transactions", ())),

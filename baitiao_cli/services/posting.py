@@ -125,6 +125,25 @@ class _Journal:
         """Apply a new record: refused by the rules, or checked and appended (unless ``dry_run``)."""
         raise NotImplementedError
 
+    def applied(self, inp: _Inputs, records: Sequence, ref: str) -> Any:
+        """The record ``ref`` as the rules applied it (None, the warning saying why told, when refused)."""
+        found = next((a for a in records if getattr(a, self.id_field) == ref), None)
+        if found is None:
+            for w in inp.replay().warnings:
+                if w.record_id == ref:
+                    inp.notify(w)
+        return found
+
+    def append(self, inp: _Inputs, new: Any, dry_run: bool) -> str:
+        """Check that ``new`` can be appended, append it unless ``dry_run``; the status to answer."""
+        from ..io.journal import append_or_refuse, check_appendable
+
+        record = self.record(new)
+        check_appendable(inp.journal, record, self.columns)
+        if not dry_run:
+            append_or_refuse(inp.journal, record, self.columns)
+        return DRY_RUN if dry_run else RECORDED
+
 
 class _Repayments(_Journal):
     name, id_field, what, columns = "repayments", "repayment_id", "repayment", REPAYMENT_COLUMNS
@@ -186,17 +205,10 @@ class _Deferrals(_Journal):
                 "statement_date": d.statement_date.isoformat(), "date": d.date.isoformat(), "days": str(d.days)}
 
     def duplicate(self, inp: _Inputs, new: Deferral) -> Posted:
-        account = inp.replay()
-        applied = next((a for a in account.deferrals if a.deferral_id == new.deferral_id), None)
-        if applied is None:
-            for w in account.warnings:
-                if w.record_id == new.deferral_id:
-                    inp.notify(w)
-        return inp.posted(DUPLICATE, new, deferral=applied)
+        return inp.posted(DUPLICATE, new, deferral=self.applied(inp, inp.replay().deferrals, new.deferral_id))
 
     def fresh(self, inp: _Inputs, new: Deferral, dry_run: bool) -> Posted:
         from ..engine.ledger import post_deferral
-        from ..io.journal import append_or_refuse, check_appendable
 
         if new.statement_date > new.date:
             raise RefusedError(f"deferral refused: the statement of {new.statement_date.isoformat()} is not issued "
@@ -207,11 +219,7 @@ class _Deferrals(_Journal):
                              conversions=inp.conversions)
         if post.refusal is not None or post.deferral is None:
             raise RefusedError(f"deferral refused: {post.refusal or 'not applied'}; nothing written")
-        record = self.record(new)
-        check_appendable(inp.journal, record, self.columns)
-        if not dry_run:
-            append_or_refuse(inp.journal, record, self.columns)
-        return inp.posted(DRY_RUN if dry_run else RECORDED, new, deferral=post.deferral, back_dated=back)
+        return inp.posted(self.append(inp, new, dry_run), new, deferral=post.deferral, back_dated=back)
 
 
 class _Conversions(_Journal):
@@ -224,28 +232,17 @@ class _Conversions(_Journal):
                 "fee_rate": "" if c.fee_rate is None else str(c.fee_rate)}
 
     def duplicate(self, inp: _Inputs, new: Conversion) -> Posted:
-        account = inp.replay()
-        applied = next((a for a in account.conversions if a.conversion_id == new.conversion_id), None)
-        if applied is None:
-            for w in account.warnings:
-                if w.record_id == new.conversion_id:
-                    inp.notify(w)
-        return inp.posted(DUPLICATE, new, conversion=applied)
+        return inp.posted(DUPLICATE, new, conversion=self.applied(inp, inp.replay().conversions, new.conversion_id))
 
     def fresh(self, inp: _Inputs, new: Conversion, dry_run: bool) -> Posted:
         from ..engine.ledger import post_conversion
-        from ..io.journal import append_or_refuse, check_appendable
 
         back = inp.back_dated(self.what, new.date)
         post = post_conversion(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.conversions,
                                inp.lc.config, new, inp.today)
         if post.refusal is not None or post.conversion is None:
             raise RefusedError(f"conversion refused: {post.refusal or 'not applied'}; nothing written")
-        record = self.record(new)
-        check_appendable(inp.journal, record, self.columns)
-        if not dry_run:
-            append_or_refuse(inp.journal, record, self.columns)
-        return inp.posted(DRY_RUN if dry_run else RECORDED, new, conversion=post.conversion, back_dated=back)
+        return inp.posted(self.append(inp, new, dry_run), new, conversion=post.conversion, back_dated=back)
 
 
 _JOURNALS: dict[type, _Journal] = {Repayment: _Repayments(), Deferral: _Deferrals(), Conversion: _Conversions()}

@@ -139,10 +139,13 @@ def deferral_object(p: Posted) -> dict[str, Any]:
         "original_due_date": ((applied.new_due_date - timedelta(days=applied.days)).isoformat()
                               if applied else None),
         "deferred_outstanding": fen_str(applied.deferred_outstanding_fen) if applied else None,
-        "as_of": p.as_of.isoformat(),
-        "back_dated": p.back_dated,
-        "journal": str(p.journal),
+        **_posting_tail(p),
     }
+
+
+def _posting_tail(p: Posted) -> dict[str, Any]:
+    """The last keys of a deferral's and a conversion's object."""
+    return {"as_of": p.as_of.isoformat(), "back_dated": p.back_dated, "journal": str(p.journal)}
 
 
 def _deferral_table(obj: dict[str, Any], name: str) -> Table:
@@ -193,9 +196,7 @@ def conversion_object(p: Posted) -> dict[str, Any]:
         "terms": int(request["terms"]),
         "fee_rate": rate_str(applied.fee_rate, exact=True) if applied else (request["fee_rate"] or None),
         "taken": [{"txn_id": t, "amount": fen_str(x)} for t, x in applied.taken] if applied else [],
-        "as_of": p.as_of.isoformat(),
-        "back_dated": p.back_dated,
-        "journal": str(p.journal),
+        **_posting_tail(p),
     }
 
 
