@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from baitiao_cli.engine.account import CONVERSION_ITEM
-from baitiao_cli.engine.ledger import latest_statement, overdue_status, post_conversion, replay
+from baitiao_cli.engine.ledger import latest_statement, overdue_status, post_conversion
 from baitiao_cli.engine.model import Conversion
-from ledger_helpers import CID, D, buy, config, cust, d, item, pay, run
+from ledger_helpers import CID, D, buy, config, cust, d, defer, item, pay, run
 
 
 def conv(cid_: str, statement: str, on: str, amount: str, terms: int = 3, rate=None, seq: int = 0,
@@ -207,3 +207,13 @@ def test_property_allocations_and_credit_equal_each_repayment(case):
     # what is converted moves from the bill into the plan: the principal is conserved
     billed = sum(i.principal_fen for i in acct.items) + sum(s.principal_fen for s in acct.scheduled)
     assert billed == sum(int(t.amount * 100) for t in txns)
+
+
+def test_a_deferred_statement_can_be_converted_until_its_new_due_date():
+    # 02-03 bill deferred 10 days on 02-10: due 02-22, fee 1% x 2400.00 = 24.00 (a fee item, not
+    # pay-in-full principal). Converting 1800.00 on 02-20 is allowed (before 02-22); on 02-23 it is not.
+    defs = [defer("D1", "2026-02-03", "2026-02-10", 10)]
+    ok = run("2026-02-20", WORKED, (), defs, conversions=[conv("V1", "2026-02-03", "2026-02-20", "1800.00")])
+    assert ok.warnings == () and ok.statements[-1].total_due == D("600.00")
+    late = run("2026-02-23", WORKED, (), defs, conversions=[conv("V1", "2026-02-03", "2026-02-23", "1800.00")])
+    assert "after the statement's due date 2026-02-22" in late.warnings[0]

@@ -270,3 +270,23 @@ def test_without_conversions_validate_lists_no_conversions_row(data):
     assert r.exit_code == 0
     assert [f["dataset"] for f in json.loads(r.stdout)["files"]] == ["customers", "transactions", "repayments",
                                                                       "deferrals"]
+
+
+def test_batch_runs_see_the_conversions_whatever_the_jobs(data):
+    ok_json(convert(data))
+    outs = []
+    for jobs in ("1", "2"):
+        r = CliRunner().invoke(app, ["bill", "--data-dir", str(data), "--format", "csv", "--as-of", "2026-03-03",
+                                     "--jobs", jobs])
+        assert r.exit_code == 0, r.stderr
+        outs.append(r.stdout)
+    assert outs[0] == outs[1]
+    row = list(csv.DictReader(io.StringIO(outs[0])))[0]
+    # C1's 03-03 bill: new 600.00 + 10.80 (period 1 of V1), carried 600.00 (T1), late fee 5.70: 1216.50
+    assert (row["customer_id"], row["new_principal"], row["new_fees"], row["carried_amount"], row["total_due"]) == (
+        "C1", "600.00", "10.80", "600.00", "1216.50")
+    r = CliRunner().invoke(app, ["overdue-report", "--data-dir", str(data), "--format", "json", "--as-of",
+                                 "2026-03-20", "--jobs", "2"])
+    acct = next(a for a in json.loads(r.stdout)["accounts"] if a["customer_id"] == "C1")
+    # 600.00 overdue from 02-13 (DPD 36 on 03-20) and period 1 (610.80) from 03-13: 1210.80
+    assert (acct["dpd"], acct["overdue_amount"]) == (36, "1210.80")
