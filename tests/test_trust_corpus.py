@@ -9,7 +9,7 @@ Three parts:
    BOM, Windows line endings and GBK text.
 2. **Every command that reads the data directory** (``trust_helpers.DATA_COMMANDS``: quote
    --customer, bill, bill --customer, bill --out, repay, repay --dry-run, repay --settle
-   --dry-run, defer, defer --dry-run, overdue-report, overdue-report --out, score, score
+   --dry-run, defer, defer --dry-run, convert, convert --dry-run, overdue-report, overdue-report --out, score, score
    --customer, validate; train --from-history on a generated book) against a set of
    malformed data directories: exit 1, ``error: <file>:<line>: <field>: ...`` on stderr, no
    traceback, nothing on stdout (validate: its summary), and not a byte written: the data
@@ -353,21 +353,24 @@ BAD_IDS = ["../x", "C1/..", "..", "C 1", "C1;rm", "", "C" * 65]
 
 OPTION_CASES = (
     [(c, "--format", "xml") for c in [*DATA_COMMANDS, "quote", "train --features", "train --from-history"]]
-    + [(c, "--as-of", v) for c in ["bill", "bill --out", "repay", "defer", "overdue-report", "score",
+    + [(c, "--as-of", v) for c in ["bill", "bill --out", "repay", "defer", "convert", "overdue-report", "score",
                                     "train --features", "train --from-history"] for v in BAD_DATES]
-    + [(c, "--date", v) for c in ["quote", "quote --customer", "repay", "repay --dry-run", "defer"] for v in BAD_DATES]
-    + [("defer", "--statement-date", v) for v in BAD_DATES]
+    + [(c, "--date", v) for c in ["quote", "quote --customer", "repay", "repay --dry-run", "defer", "convert"]
+       for v in BAD_DATES]
+    + [(c, "--statement-date", v) for c in ["defer", "convert"] for v in BAD_DATES]
     + [("overdue-report", "--compare", v) for v in BAD_DATES]
     + [("overdue-report", "--compare", "2026-03-06")]                       # not before --as-of
     + [("score", "--psi-against", v) for v in BAD_DATES]
     + [("train --from-history", "--observation-date", v) for v in BAD_DATES]
-    + [(c, "--amount", v) for c in ["quote", "quote --customer", "repay", "repay --settle --dry-run"] for v in BAD_AMOUNTS]
-    + [("quote", "--terms", v) for v in ["x", "3.5", "1e1", ""]]
-    + [("quote", "--fee-rate", v) for v in ["x", "-0.1", "1e-3", "NaN", "0.5%", ""]]
+    + [(c, "--amount", v) for c in ["quote", "quote --customer", "repay", "repay --settle --dry-run", "convert"]
+       for v in BAD_AMOUNTS]
+    + [(c, "--terms", v) for c in ["quote", "convert"] for v in ["x", "3.5", "1e1", ""]]
+    + [(c, "--fee-rate", v) for c in ["quote", "convert"] for v in ["x", "-0.1", "1e-3", "NaN", "0.5%", ""]]
     + [("defer", "--days", v) for v in ["x", "1.5", "1e1", ""]]
-    + [(c, "--customer", v) for c in ["quote --customer", "bill --customer", "repay", "defer", "score --customer"]
+    + [(c, "--customer", v) for c in ["quote --customer", "bill --customer", "repay", "defer", "convert",
+                                      "score --customer"]
        for v in BAD_IDS]
-    + [(c, "--ref", v) for c in ["repay", "defer"] for v in ["../x", "", "R 1", "R" * 65]]
+    + [(c, "--ref", v) for c in ["repay", "defer", "convert"] for v in ["../x", "", "R 1", "R" * 65]]
     + [("repay", "--channel", v) for v in ["a\x01b", "x" * 65]]
     + [(c, "--encoding", "klingon") for c in [*DATA_COMMANDS, "train --features"]]
     + [(c, "--shard", v) for c in ["bill", "bill --out", "overdue-report"] for v in ["0/2", "3/2", "x", "1/0", "", "-1/2"]]
@@ -401,7 +404,8 @@ def test_the_matrix_covers_every_command():
 
     registered = {c.name for c in app.registered_commands}
     covered = {c.split()[0] for c, _, _ in OPTION_CASES}
-    assert registered == covered == {"quote", "bill", "repay", "defer", "overdue-report", "score", "train", "validate"}
+    assert registered == covered == {"quote", "bill", "repay", "defer", "convert", "overdue-report", "score", "train",
+                                     "validate"}
     assert {c.split()[0] for c in DATA_COMMANDS} == registered - {"train"}   # train --from-history: its own test
 
 

@@ -65,6 +65,12 @@ DATA_COMMANDS: dict[str, list[str]] = {
               "--ref", "DEF-1", "--as-of", "2026-03-05"],
     "defer --dry-run": ["defer", "--customer", "C1", "--statement-date", "2026-03-03", "--days", "5",
                         "--date", "2026-03-05", "--ref", "DEF-1", "--as-of", "2026-03-05", "--dry-run"],
+    # C2's 500.00 billed 02-03 (due 02-12), converted on 02-05 (before it was overdue), back-dated
+    "convert": ["convert", "--customer", "C2", "--statement-date", "2026-02-03", "--amount", "100.00", "--terms", "3",
+                "--date", "2026-02-05", "--ref", "CNV-1", "--as-of", "2026-03-05"],
+    "convert --dry-run": ["convert", "--customer", "C2", "--statement-date", "2026-02-03", "--amount", "100.00",
+                          "--terms", "3", "--date", "2026-02-05", "--ref", "CNV-1", "--as-of", "2026-03-05",
+                          "--dry-run"],
     "overdue-report": ["overdue-report", "--as-of", "2026-03-05"],
     "overdue-report --out": ["overdue-report", "--as-of", "2026-03-05", "--out", "{out}/worklist.csv"],
     "score": ["score", "--as-of", "2026-03-05"],

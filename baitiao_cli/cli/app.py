@@ -100,6 +100,7 @@ from . import quote as _quote;  app.command("quote")(_quote.command)  # noqa: E4
 from . import bill as _bill;  app.command("bill")(_bill.command)  # noqa: E402,E702
 from . import repay as _repay;  app.command("repay")(_repay.command)  # noqa: E402,E702
 from . import defer as _defer;  app.command("defer")(_defer.command)  # noqa: E402,E702
+from . import convert as _convert;  app.command("convert")(_convert.command)  # noqa: E402,E702
 from . import overdue_report as _overdue_report;  app.command("overdue-report")(_overdue_report.command)  # noqa: E402,E702
 from . import score as _score;  app.command("score")(_score.command)  # noqa: E402,E702
 from . import train as _train;  app.command("train")(_train.command)  # noqa: E402,E702

@@ -50,3 +50,29 @@ def channel_option(value: Optional[str]) -> str:
     if len(s) > CHANNEL_MAX:
         raise UsageError(f"--channel: at most {CHANNEL_MAX} characters")
     return s
+
+
+# --- what the posting commands share --------------------------------------------------------------
+
+def statement_request_options(what: str, date_rule: str) -> tuple[Any, Any, Any, Any]:
+    """--statement-date, --date, --ref and --dry-run of a request about one statement (``what``:
+    deferral, conversion ...; ``date_rule``: when it may be requested)."""
+    return (text_option("--statement-date", "YYYY-MM-DD", f"The statement of the {what}, YYYY-MM-DD."),
+            text_option("--date", "YYYY-MM-DD", f"Request date YYYY-MM-DD ({date_rule}; not after --as-of)."),
+            text_option("--ref", "REF", f"{what.capitalize()} id, the idempotency key: 1-64 letters, digits, '_' or "
+                                        "'-'. The same ref with the same content is answered 'duplicate'."),
+            flag_option("--dry-run", f"Check and show the {what} exactly as a real run would; write nothing."))
+
+
+def post_and_emit(opts: Any, new: Any, dry_run: bool, view: Any) -> Any:
+    """Post ``new`` as of --as-of (default: today in billing.timezone), emit ``view(posted)``; the Posted."""
+    from ..render import emit, warn
+    from ..services import posting
+    from .common import date_option, setup, today_in
+
+    given_as_of = date_option(opts.as_of, "--as-of")
+    lc = setup(opts.config, opts.data_dir)
+    posted = posting.post(lc, new, given_as_of or today_in(lc.config.billing.timezone), dry_run=dry_run,
+                          encoding=opts.encoding, notify=warn)
+    emit(opts.fmt.value, **view(posted)._asdict())
+    return posted

@@ -30,6 +30,7 @@ def _yuan(fen_name: str) -> property:
 PURCHASE_ITEM = "purchase"          # pay-in-full purchase (N = 1)
 INSTALLMENT_ITEM = "installment"    # period i of an N-period installment purchase
 DEFERRAL_FEE_ITEM = "deferral_fee"  # fee of a deferral (SPEC 4.6)
+CONVERSION_ITEM = "conversion"      # period i of a statement installment (SPEC 4.10)
 
 # Allocation components
 LATE_FEE = "late_fee"
@@ -44,6 +45,7 @@ ACT_REFUND = "refund"               # a refund of a purchase
 ACT_CREDIT_APPLIED = "credit_applied"   # credit balance used to pay billed items
 ACT_LATE_FEE = "late_fee_posted"    # late fee posted (at a repayment or a statement date)
 ACT_DEFERRAL = "deferral"           # a deferral of a statement
+ACT_CONVERSION = "conversion"       # a statement installment (SPEC 4.10): principal moved into a plan
 
 
 class EngineWarning(str):
@@ -332,6 +334,23 @@ class DeferralApplied(NamedTuple):
     fee = _yuan("fee_fen")
 
 
+class ConversionApplied(NamedTuple):
+    """A statement installment the rules accepted (SPEC 4.10): its plan as first scheduled."""
+
+    conversion_id: str
+    date: date
+    statement_date: date
+    terms: int
+    fee_rate: Decimal
+    amount_fen: int                          # principal converted
+    fee_fen: int                             # fee of every period
+    schedule: tuple[ScheduledPeriod, ...]    # the N periods, on the N statements after the converted one
+    taken: tuple[tuple[str, int], ...]       # (txn_id, fen) taken from the converted statement's items
+
+    amount = _yuan("amount_fen")
+    fee = _yuan("fee_fen")
+
+
 @dataclass(frozen=True, slots=True)
 class OverdueStatus:
     """Delinquency of an account on ``as_of`` (SPEC 4.7)."""
@@ -402,6 +421,7 @@ class Account:
     deferrals: tuple[DeferralApplied, ...]
     activity: tuple[Activity, ...]
     warnings: tuple[str, ...] = field(default=())
+    conversions: tuple[ConversionApplied, ...] = field(default=())
 
     # ---- money positions -------------------------------------------------------------
     credit_balance = _yuan("credit_balance_fen")

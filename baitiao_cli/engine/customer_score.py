@@ -102,8 +102,8 @@ def score_customer(dataset: Any, cfg: "Config", model: PdModel, customer: Any, o
     """Replay one customer to ``on`` and score them."""
     from .ledger import STATEMENTS_NONE, group_by_customer, replay
 
-    txns, reps, defs = group_by_customer(dataset, [customer.customer_id])[customer.customer_id]
-    acct = replay(customer, txns, reps, defs, cfg, on, statements=STATEMENTS_NONE)
+    txns, reps, defs, convs = group_by_customer(dataset, [customer.customer_id], conversions=True)[customer.customer_id]
+    acct = replay(customer, txns, reps, defs, cfg, on, statements=STATEMENTS_NONE, conversions=convs)
     return score_account(acct, model, cfg.scoring, cfg)
 
 

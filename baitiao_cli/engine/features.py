@@ -425,20 +425,20 @@ def history_sample(dataset: "Dataset", cfg: "Config", scoring: "Scoring", observ
     """
     from .ledger import STATEMENTS_NONE, group_by_customer, replay
 
-    groups = group_by_customer(dataset)
+    groups = group_by_customer(dataset, conversions=True)
     rows = []
     opened_after = in_default = 0
     for c in sorted(dataset.customers, key=lambda x: x.customer_id):
         if c.opened_on > observation:
             opened_after += 1
             continue
-        txns, reps, defs = groups[c.customer_id]
-        now = replay(c, txns, reps, defs, cfg, observation, statements=STATEMENTS_NONE)
+        txns, reps, defs, convs = groups[c.customer_id]
+        now = replay(c, txns, reps, defs, cfg, observation, statements=STATEMENTS_NONE, conversions=convs)
         if now.overdue.dpd >= DEFAULT_DPD:
             in_default += 1
             continue
         feats = customer_features(now, reference_limit(c, scoring))
-        later = replay(c, txns, reps, defs, cfg, window_end, statements=STATEMENTS_NONE)
+        later = replay(c, txns, reps, defs, cfg, window_end, statements=STATEMENTS_NONE, conversions=convs)
         worst = worst_dpd_between(later.items, observation, window_end)
         rows.append(HistoryRow(c.customer_id, feats, worst, int(worst >= DEFAULT_DPD)))
     return HistorySample(observation, window_end, tuple(rows), opened_after, in_default)

@@ -7,7 +7,7 @@ How it works (event-driven, never day by day):
 
 - Events up to and including ``as_of`` are sorted by date; within a day: statement billing,
   then purchases (txn_id order), then refunds (txn_id order), then repayments (journal order:
-  ``seq``, then repayment_id), then deferrals (journal order).
+  ``seq``, then repayment_id), then deferrals (journal order), then conversions (journal order).
 - Money is integer fen inside. Late fee accrues as integer *fen-days* (balance x days) between
   balance changes; ``daily_rate x fen-days`` is the exact accrual in fen.
 - The late fee of an item inside its grace window is *contingent*: kept aside and dropped if
@@ -38,10 +38,10 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Iterable, Iterator, Optional, Sequence
 
-from .account import Account, AccountStatus, Allocation, DeferralApplied, StatementStatus
+from .account import Account, AccountStatus, Allocation, ConversionApplied, DeferralApplied, StatementStatus
 from .calendar import first_statement_month, month_index
 from .config import Config
-from .model import Customer, Dataset, Deferral, Repayment, Txn
+from .model import Conversion, Customer, Dataset, Deferral, Repayment, Txn
 from .payoff import (
     ALL_REMAINING, CURRENT_PERIOD, NO_FEES, SETTLEMENT_POLICIES, payoff_amount, payoff_fen,
 )
@@ -54,18 +54,21 @@ from .replay import Replay
 __all__ = [
     "ALL_REMAINING", "CURRENT_PERIOD", "NO_FEES", "SETTLEMENT_POLICIES", "STATEMENTS_ALL", "STATEMENTS_LAST",
     "STATEMENTS_NONE", "Posting", "first_statement_month", "group_by_customer", "latest_statement", "month_index",
-    "overdue_status", "payoff_amount", "payoff_fen", "post_deferral", "post_repayment", "quote_payoff", "replay",
+    "overdue_status", "payoff_amount", "payoff_fen", "post_conversion", "post_deferral", "post_repayment",
+    "quote_payoff", "replay",
     "replay_all",
 ]
 
 
 def _account_replay(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
-                    deferrals: Sequence[Deferral], cfg: Config, as_of: date, statements: str) -> Replay:
-    return Replay(customer, cfg, as_of, AccountRecorder(statements)).run(txns, repayments, deferrals)
+                    deferrals: Sequence[Deferral], cfg: Config, as_of: date, statements: str,
+                    conversions: Sequence[Conversion] = ()) -> Replay:
+    return Replay(customer, cfg, as_of, AccountRecorder(statements)).run(txns, repayments, deferrals, conversions)
 
 
 def replay(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
-           deferrals: Sequence[Deferral], cfg: Config, as_of: date, *, statements: str = STATEMENTS_ALL) -> Account:
+           deferrals: Sequence[Deferral], cfg: Config, as_of: date, *, statements: str = STATEMENTS_ALL,
+           conversions: Sequence[Conversion] = ()) -> Account:
     """Replay one customer's events up to and including ``as_of`` into their ``Account``.
 
     ``txns``, ``repayments`` and ``deferrals`` are that customer's records in any order
@@ -76,11 +79,12 @@ def replay(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayme
     """
     if statements not in STATEMENT_MODES:
         raise ValueError(f"statements must be all, last or none, not {statements!r}")
-    return _account_replay(customer, txns, repayments, deferrals, cfg, as_of, statements).account()
+    return _account_replay(customer, txns, repayments, deferrals, cfg, as_of, statements, conversions).account()
 
 
 def overdue_status(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
-                   deferrals: Sequence[Deferral], cfg: Config, as_of: date) -> AccountStatus:
+                   deferrals: Sequence[Deferral], cfg: Config, as_of: date,
+                   conversions: Sequence[Conversion] = ()) -> AccountStatus:
     """``replay(..., statements="none")`` reduced to what a delinquency report reads, fast.
 
     Returns ``AccountStatus(customer, overdue, warnings)`` where ``overdue`` equals
@@ -88,12 +92,13 @@ def overdue_status(customer: Customer, txns: Sequence[Txn], repayments: Sequence
     replay but builds no allocation or activity records and no ``Account`` (about twice as
     fast): for ``overdue-report`` over a whole book.
     """
-    r = Replay(customer, cfg, as_of, Recorder()).run(txns, repayments, deferrals)
+    r = Replay(customer, cfg, as_of, Recorder()).run(txns, repayments, deferrals, conversions)
     return AccountStatus(customer, r.overdue(), tuple(r.warnings))
 
 
 def latest_statement(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
-                     deferrals: Sequence[Deferral], cfg: Config, as_of: date) -> StatementStatus:
+                     deferrals: Sequence[Deferral], cfg: Config, as_of: date,
+                     conversions: Sequence[Conversion] = ()) -> StatementStatus:
     """``replay(..., statements="last")`` reduced to what a statement run reads, faster.
 
     Returns ``StatementStatus(customer, statement, warnings)``: ``statement`` equals
@@ -101,15 +106,16 @@ def latest_statement(customer: Customer, txns: Sequence[Txn], repayments: Sequen
     before the first one) and ``warnings`` equals ``replay(...).warnings``; the rest of the
     account (items, allocations, activity...) is not built. For ``bill`` over a book.
     """
-    r = Replay(customer, cfg, as_of, LatestStatementRecorder()).run(txns, repayments, deferrals)
+    r = Replay(customer, cfg, as_of, LatestStatementRecorder()).run(txns, repayments, deferrals, conversions)
     statements = r.statements()
     return StatementStatus(customer, statements[-1] if statements else None, tuple(r.warnings))
 
 
 def quote_payoff(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
-                 deferrals: Sequence[Deferral], cfg: Config, on: date, policy: Optional[str] = None) -> Decimal:
+                 deferrals: Sequence[Deferral], cfg: Config, on: date, policy: Optional[str] = None,
+                 conversions: Sequence[Conversion] = ()) -> Decimal:
     """Replay to ``on`` and return the payoff amount (policy default: the configured one)."""
-    acct = replay(customer, txns, repayments, deferrals, cfg, on, statements=STATEMENTS_NONE)
+    acct = replay(customer, txns, repayments, deferrals, cfg, on, statements=STATEMENTS_NONE, conversions=conversions)
     return payoff_amount(acct, on, policy or cfg.installments.early_settlement_fees)
 
 
@@ -128,11 +134,12 @@ class Posting:
     allocation: Optional[Allocation] = None
     deferral: Optional[DeferralApplied] = None
     refusal: Optional[str] = None
+    conversion: Optional[ConversionApplied] = None
 
 
 def post_repayment(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
                    deferrals: Sequence[Deferral], cfg: Config, new: Repayment, as_of: date, *,
-                   statements: str = STATEMENTS_NONE) -> Posting:
+                   statements: str = STATEMENTS_NONE, conversions: Sequence[Conversion] = ()) -> Posting:
     """Replay with ``new`` appended to the journal (after every same-day row) up to ``as_of``.
 
     The dry run and the real posting share this one path: the caller appends ``new`` to the
@@ -142,35 +149,58 @@ def post_repayment(customer: Customer, txns: Sequence[Txn], repayments: Sequence
         raise ValueError(f"repayment dated {new.date} is after as_of {as_of}")
     seq = max((r.seq for r in repayments), default=0) + 1
     new = new._replace(seq=seq)
-    r = _account_replay(customer, txns, [*repayments, new], deferrals, cfg, as_of, statements)
+    r = _account_replay(customer, txns, [*repayments, new], deferrals, cfg, as_of, statements, conversions)
     acct = r.account()
     return Posting(acct, allocation=acct.allocation(new.repayment_id), refusal=r.refusals.get(new.repayment_id))
 
 
 def post_deferral(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
                   deferrals: Sequence[Deferral], cfg: Config, new: Deferral, as_of: date, *,
-                  statements: str = STATEMENTS_NONE) -> Posting:
+                  statements: str = STATEMENTS_NONE, conversions: Sequence[Conversion] = ()) -> Posting:
     """Replay with ``new`` appended to the deferrals journal up to ``as_of``; see ``Posting``."""
     if new.date > as_of:
         raise ValueError(f"deferral dated {new.date} is after as_of {as_of}")
     seq = max((d.seq for d in deferrals), default=0) + 1
     new = new._replace(seq=seq)
-    r = _account_replay(customer, txns, repayments, [*deferrals, new], cfg, as_of, statements)
+    r = _account_replay(customer, txns, repayments, [*deferrals, new], cfg, as_of, statements, conversions)
     acct = r.account()
     applied = next((d for d in acct.deferrals if d.deferral_id == new.deferral_id), None)
     return Posting(acct, deferral=applied, refusal=r.refusals.get(new.deferral_id))
 
 
+def post_conversion(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
+                    deferrals: Sequence[Deferral], conversions: Sequence[Conversion], cfg: Config, new: Conversion,
+                    as_of: date, *, statements: str = STATEMENTS_NONE) -> Posting:
+    """Replay with ``new`` appended to the conversions journal up to ``as_of``; see ``Posting``."""
+    if new.date > as_of:
+        raise ValueError(f"conversion dated {new.date} is after as_of {as_of}")
+    seq = max((c.seq for c in conversions), default=0) + 1
+    new = new._replace(seq=seq)
+    r = _account_replay(customer, txns, repayments, deferrals, cfg, as_of, statements, [*conversions, new])
+    acct = r.account()
+    applied = next((c for c in acct.conversions if c.conversion_id == new.conversion_id), None)
+    return Posting(acct, conversion=applied, refusal=r.refusals.get(new.conversion_id))
+
+
 # ---- whole-dataset helpers ---------------------------------------------------------------------
 
-def group_by_customer(dataset: Dataset, customers: Optional[Iterable[str]] = None
-                      ) -> dict[str, tuple[list[Txn], list[Repayment], list[Deferral]]]:
-    """Each customer's (txns, repayments, deferrals), every customer present (lists may be empty).
+def group_by_customer(dataset: Dataset, customers: Optional[Iterable[str]] = None, *, conversions: bool = False
+                      ) -> dict[str, tuple]:
+    """Each customer's (txns, repayments, deferrals), every customer present (lists may be empty);
+    with ``conversions``, (txns, repayments, deferrals, conversions).
 
     ``customers`` restricts the grouping to those ids (records of others are skipped).
     """
     ids = [c.customer_id for c in dataset.customers] if customers is None else customers
-    out: dict[str, tuple[list, list, list]] = {cid: ([], [], []) for cid in ids}
+    if conversions:
+        out4: dict[str, tuple] = {cid: ([], [], [], []) for cid in ids}
+        for v in dataset.conversions:
+            g = out4.get(v.customer_id)
+            if g is not None:
+                g[3].append(v)
+        out: dict[str, tuple] = out4
+    else:
+        out = {cid: ([], [], []) for cid in ids}
     for t in dataset.transactions:
         g = out.get(t.customer_id)
         if g is not None:
@@ -191,7 +221,7 @@ def replay_all(dataset: Dataset, cfg: Config, as_of: date, *, customers: Optiona
     """Replay every customer (or those in ``customers``), in customer_id order."""
     wanted = set(customers) if customers is not None else None
     chosen = [c for c in dataset.customers if wanted is None or c.customer_id in wanted]
-    groups = group_by_customer(dataset, [c.customer_id for c in chosen])
+    groups = group_by_customer(dataset, [c.customer_id for c in chosen], conversions=True)
     for c in sorted(chosen, key=attrgetter("customer_id")):
-        t, r, d = groups[c.customer_id]
-        yield replay(c, t, r, d, cfg, as_of, statements=statements)
+        t, r, d, v = groups[c.customer_id]
+        yield replay(c, t, r, d, cfg, as_of, statements=statements, conversions=v)

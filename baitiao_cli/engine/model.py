@@ -65,6 +65,20 @@ class Deferral(NamedTuple):
     seq: int = 0                  # journal order
 
 
+class Conversion(NamedTuple):
+    """A statement installment (账单分期, SPEC 4.10): part of a statement's pay-in-full principal
+    turned into an installment plan of ``terms`` periods."""
+
+    conversion_id: str
+    customer_id: str
+    statement_date: date
+    date: date
+    amount: Decimal
+    terms: int
+    fee_rate: Optional[Decimal] = None   # per-period flat rate; None -> conversion.fee_rates by term
+    seq: int = 0                  # journal order
+
+
 @dataclass(frozen=True, slots=True)
 class Dataset:
     """Everything loaded from a data directory, grouped for the engine."""
@@ -73,3 +87,4 @@ class Dataset:
     transactions: tuple[Txn, ...]
     repayments: tuple[Repayment, ...]
     deferrals: tuple[Deferral, ...]
+    conversions: tuple[Conversion, ...] = ()

@@ -19,10 +19,10 @@ from datetime import date
 from typing import Optional
 
 from .account import (
-    ACT_CREDIT_APPLIED, ACT_DEFERRAL, ACT_LATE_FEE, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, CREDIT, CREDIT_SOURCE,
+    ACT_CONVERSION, ACT_CREDIT_APPLIED, ACT_DEFERRAL, ACT_LATE_FEE, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, CREDIT, CREDIT_SOURCE,
     Activity, Allocation, AllocationLine, DeferralApplied, Statement,
 )
-from .model import Deferral, Repayment
+from .model import Conversion, Deferral, Repayment
 
 STATEMENTS_ALL = "all"
 STATEMENTS_LAST = "last"
@@ -63,6 +63,9 @@ class Recorder:
         pass
 
     def deferred(self, deferral: Deferral, fee_fen: int, new_due: date) -> None:
+        pass
+
+    def converted(self, conversion: Conversion, amount_fen: int) -> None:
         pass
 
     def issued_statements(self) -> tuple[Statement, ...]:
@@ -114,6 +117,10 @@ class _ActivityRecorder(Recorder):
     def deferred(self, deferral: Deferral, fee_fen: int, new_due: date) -> None:
         self.activity.append(Activity(deferral.date, ACT_DEFERRAL, deferral.deferral_id, fee_fen,
                                       f"statement {deferral.statement_date} due {new_due}"))
+
+    def converted(self, conversion: Conversion, amount_fen: int) -> None:
+        self.activity.append(Activity(conversion.date, ACT_CONVERSION, conversion.conversion_id, amount_fen,
+                                      f"statement {conversion.statement_date} into {conversion.terms} periods"))
 
     def issued_statements(self) -> tuple[Statement, ...]:
         return tuple(self.kept)
@@ -173,3 +180,7 @@ class LatestStatementRecorder(_ActivityRecorder):
                to_credit_fen: int, payoff_fen: Optional[int]) -> None:
         if self.listening:
             super().repaid(repayment, amount_fen, applied_as, lines, to_credit_fen, payoff_fen)
+
+    def converted(self, conversion: Conversion, amount_fen: int) -> None:
+        if self.listening:
+            super().converted(conversion, amount_fen)

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from operator import attrgetter
 from typing import Iterable, Optional, Sequence
 
 from .account import (
-    DEFERRAL_FEE_ITEM, FEE, INSTALLMENT_ITEM, LATE_FEE, PRINCIPAL, PURCHASE_ITEM, CREDIT_SOURCE,
-    Account, AllocationLine, DeferralApplied, EngineWarning, Item, LateFees, OverdueStatus, PurchaseSummary,
-    ScheduledPeriod, Statement, StatementLine,
+    CONVERSION_ITEM, DEFERRAL_FEE_ITEM, FEE, INSTALLMENT_ITEM, LATE_FEE, PRINCIPAL, PURCHASE_ITEM, CREDIT_SOURCE,
+    Account, AllocationLine, ConversionApplied, DeferralApplied, EngineWarning, Item, LateFees, OverdueStatus,
+    PurchaseSummary, ScheduledPeriod, Statement, StatementLine,
 )
 from .calendar import first_statement_month, month_index, statement_month
 from .config import Config
-from .model import REFUND, SETTLE, Customer, Deferral, Repayment, Txn
+from .model import REFUND, SETTLE, Conversion, Customer, Deferral, Repayment, Txn
 from .money import ROUNDING_MODES, dec, to_fen
 from .payoff import charges_fee, settlement_payoff_fen
 from .recorder import Recorder
@@ -101,17 +101,19 @@ _allocation_order = attrgetter("due_ord", "statement_ord", "purchase_ord", "txn_
 _txn_order = attrgetter("date", "txn_id")
 _repayment_order = attrgetter("date", "seq", "repayment_id")
 _deferral_order = attrgetter("date", "seq", "deferral_id")
+_conversion_order = attrgetter("date", "seq", "conversion_id")
 _schedule_order = attrgetter("statement_date", "purchase_date", "txn_id", "period")
 
 # event kinds, in their order within a day (statement billing runs before all of them)
-_PURCHASE, _REFUND, _REPAYMENT, _DEFERRAL = range(4)
+_PURCHASE, _REFUND, _REPAYMENT, _DEFERRAL, _CONVERSION = range(5)
+_DAY_SHIFT = 35                  # key = ((day << 3) + kind) << 32: a day's first key is day << 35
 
 
 def _event_keys(records: list, kind: int, order) -> list[tuple[int, object]]:
-    """(key, record) with key = ((day * 4 + kind) << 32) + rank, rank in the kind's own order:
+    """(key, record) with key = ((day * 8 + kind) << 32) + rank, rank in the kind's own order:
     keys are distinct integers, so sorting never compares records and ties keep each order."""
     records.sort(key=order)
-    return [((((r.date.toordinal() << 2) + kind) << 32) + k, r) for k, r in enumerate(records)]
+    return [((((r.date.toordinal() << 3) + kind) << 32) + k, r) for k, r in enumerate(records)]
 
 
 class Replay:
@@ -146,6 +148,7 @@ class Replay:
         self.first_month = 0
         self.last_month = -1
         self.deferred: dict[int, DeferralApplied] = {}   # statement month -> its deferral
+        self.converted: dict[int, ConversionApplied] = {}   # statement month -> its conversion (SPEC 4.10)
         self.warnings: list[EngineWarning] = []
         self.refusals: dict[str, str] = {}   # repayment/deferral id -> why the rules refused/changed it
         self.repayment_ids: set[str] = set()
@@ -506,28 +509,148 @@ class Replay:
                                                outstanding)
         self.recorder.deferred(d, fee, new_due)
 
-    def _deferral_refusal(self, d: Deferral) -> Optional[str]:
-        """Why SPEC 4.6 refuses this deferral (None when it is allowed)."""
-        s = d.statement_date
+    def _statement_request_refusal(self, s: date, on: date, done: dict, what: str) -> Optional[str]:
+        """What refuses a request about statement ``s`` made on ``on`` (a deferral, a conversion):
+        no such statement of the customer, not issued yet, already ``what`` (its month in ``done``),
+        after its due date (the deferred one if it was deferred), the account overdue."""
         month = month_index(s)
         if s.day != self.statement_day or not self.first_month <= month <= self.last_month:
             return f"no statement of this customer on {s}"
-        if s > d.date:
-            return f"statement {s} is not issued yet on {d.date}"
-        if month in self.deferred:
-            return f"statement {s} is already deferred"
-        due = statement_month(month, self.statement_day, self.due_days)[2]
-        if d.date > due:
-            return f"requested on {d.date}, after the statement's due date {due}"
+        if s > on:
+            return f"statement {s} is not issued yet on {on}"
+        if month in done:
+            return f"statement {s} is already {what}"
+        deferral = self.deferred.get(month)
+        due = deferral.new_due_date if deferral else statement_month(month, self.statement_day, self.due_days)[2]
+        if on > due:
+            return f"requested on {on}, after the statement's due date {due}"
+        return None
+
+    def _overdue_on(self, on: date) -> bool:
+        on_ord = on.toordinal()
+        grace = self.grace_days
+        return any(w.balance and on_ord > w.due_ord + grace for w in self.open)
+
+    def _deferral_refusal(self, d: Deferral) -> Optional[str]:
+        """Why SPEC 4.6 refuses this deferral (None when it is allowed)."""
+        s = d.statement_date
+        why = self._statement_request_refusal(s, d.date, self.deferred, "deferred")
+        if why:
+            return why
         if not 1 <= d.days <= self.cfg.deferral.max_days:
             return f"{d.days} days is outside 1..{self.cfg.deferral.max_days}"
-        on_ord = d.date.toordinal()
-        grace = self.grace_days
-        if any(w.balance and on_ord > w.due_ord + grace for w in self.open):
+        if self._overdue_on(d.date):
             return "the account is overdue"
-        if not any(w.balance for w in self._statement_items(month)):
+        if not any(w.balance for w in self._statement_items(month_index(s))):
             return f"nothing is unpaid on statement {s}"
         return None
+
+    # ---- statement installments (账单分期, SPEC 4.10) ------------------------------------------------
+    def _pay_in_full_items(self, month: int) -> list[BilledItem]:
+        """The pay-in-full items billed on the statement of ``month``, in allocation order."""
+        items = [w for w in self._statement_items(month) if w.kind == PURCHASE_ITEM]
+        items.sort(key=_allocation_order)
+        return items
+
+    def _conversion_rate(self, c: Conversion) -> Optional[Decimal]:
+        return c.fee_rate if c.fee_rate is not None else self.cfg.conversion.fee_rate_for(c.terms)
+
+    def convert(self, c: Conversion) -> None:
+        """Take ``c.amount`` out of the statement's unpaid pay-in-full items (allocation order) into
+        a plan of ``c.terms`` periods billed on the statements after it (SPEC 4.10)."""
+        if self._conversion_refused(c):
+            return
+        month = month_index(c.statement_date)
+        amount = to_fen(c.amount)
+        rest = amount
+        taken = []
+        closed = False
+        for w in self._pay_in_full_items(month):
+            owed = w.principal - w.refunded - w.principal_paid
+            if owed and rest:
+                x = owed if owed < rest else rest
+                w.principal -= x             # the converted principal leaves the item (and the bill)
+                w.balance -= x
+                rest -= x
+                taken.append((w.txn_id, x))
+                if not w.balance:
+                    w.paid_on = c.date
+                    w.contingent = 0
+                    closed = True
+        if closed:
+            self.open = [w for w in self.open if w.balance]
+        rate = self._conversion_rate(c)
+        assert rate is not None          # refused above otherwise
+        fee = to_fen(period_fee(c.amount, rate, self.rounding_name))
+        txn = Txn(c.conversion_id, c.customer_id, c.date, c.amount, installments=c.terms, fee_rate=rate)
+        p = PurchasePlan(txn, amount, c.terms, rate, fee, month + 1)     # period i on the i-th bill after
+        p.kind = CONVERSION_ITEM
+        self.to_bill.append(p)
+        schedule = []
+        for i in range(c.terms):
+            on_k, _o, due_k, _d = statement_month(month + 1 + i, self.statement_day, self.due_days)
+            schedule.append(ScheduledPeriod(CONVERSION_ITEM, c.conversion_id, i + 1, c.terms, c.date, on_k, due_k,
+                                            p.period_principal[i], fee))
+        self.converted[month] = ConversionApplied(c.conversion_id, c.date, c.statement_date, c.terms, rate, amount,
+                                                  fee, tuple(schedule), tuple(taken))
+        self.recorder.converted(c, amount)
+
+    def _conversion_refused(self, c: Conversion) -> bool:
+        """Whether the rules refuse ``c`` (then the refusal is kept and warned about)."""
+        why = self._conversion_refusal(c)
+        if why:
+            self.refusals[c.conversion_id] = why
+            self.warn("conversion_refused", c.conversion_id, f"conversion {c.conversion_id}: {why}; ignored")
+        return bool(why)
+
+    def _conversion_refusal(self, c: Conversion) -> Optional[str]:
+        """Why SPEC 4.10 refuses this conversion (None when it is allowed)."""
+        s = c.statement_date
+        why = self._statement_request_refusal(s, c.date, self.converted, "converted")
+        if why:
+            return why
+        if self._overdue_on(c.date):
+            return "the account is overdue"
+        conv = self.cfg.conversion
+        offered = sorted({3, 6, 12, 24} | {t for t, _r in conv.fee_rates})
+        if c.terms not in offered:
+            return f"{c.terms} periods is not a conversion term ({', '.join(map(str, offered))})"
+        if self._conversion_rate(c) is None:
+            priced = ", ".join(str(t) for t, _r in conv.fee_rates)
+            return f"no conversion fee rate for {c.terms} periods (conversion.fee_rates prices {priced})"
+        if c.amount < conv.min_amount:
+            return f"{dec(to_fen(c.amount))} is under the minimum conversion amount {conv.min_amount} " \
+                   f"(conversion.min_amount)"
+        items = self._pay_in_full_items(month_index(s))
+        billed = sum(w.principal - w.refunded for w in items)
+        cap = (conv.max_ratio * billed).to_integral_value(rounding=ROUND_FLOOR)
+        if to_fen(c.amount) > cap:
+            return f"{dec(to_fen(c.amount))} is over {conv.max_ratio} (conversion.max_ratio) of the pay-in-full " \
+                   f"principal billed on {s} ({dec(billed)}): at most {dec(int(cap))}"
+        unpaid = sum(w.principal - w.refunded - w.principal_paid for w in items)
+        if to_fen(c.amount) > unpaid:
+            return f"only {dec(unpaid)} of the pay-in-full principal billed on {s} is unpaid"
+        return None
+
+    def _with_conversion(self, statement: Statement) -> Statement:
+        """The amended bill: the converted principal out of its items, ``total_due`` recomputed, the
+        plan's periods among the upcoming ones."""
+        conv = self.converted.get(month_index(statement.statement_date))
+        if conv is None:
+            return statement
+        left = dict(conv.taken)
+        lines = []
+        for ln in statement.new_items:
+            x = left.get(ln.txn_id, 0) if ln.kind == PURCHASE_ITEM else 0
+            if x:
+                x = min(x, ln.principal_fen)
+                left[ln.txn_id] -= x
+                ln = ln._replace(principal_fen=ln.principal_fen - x, outstanding_fen=max(0, ln.outstanding_fen - x))
+            lines.append(ln)
+        upcoming = statement.upcoming + tuple(p for p in conv.schedule if p.statement_date in statement.upcoming_dates)
+        return replace(statement, new_items=tuple(lines),
+                       total_due_fen=max(0, statement.total_due_fen - conv.amount_fen),
+                       upcoming=tuple(sorted(upcoming, key=_schedule_order)))
 
     # ---- driver --------------------------------------------------------------------------------
     def _other_customer(self, record, record_id: str, what: str) -> None:
@@ -546,8 +669,8 @@ class Replay:
                     self._other_customer(r, getattr(r, id_field), what)
         return own
 
-    def _events(self, txns: Sequence[Txn], repayments: Sequence[Repayment], deferrals: Sequence[Deferral]
-                ) -> tuple[list[tuple[int, object]], date]:
+    def _events(self, txns: Sequence[Txn], repayments: Sequence[Repayment], deferrals: Sequence[Deferral],
+                conversions: Sequence[Conversion] = ()) -> tuple[list[tuple[int, object]], date]:
         """Every event in order (see ``_event_keys``) and the day the replay starts."""
         as_of = self.as_of
         cid = self.customer.customer_id
@@ -574,30 +697,35 @@ class Replay:
                                      (self._own_journal(repayments, "repayment_id", "repayment"), _REPAYMENT,
                                       _repayment_order),
                                      (self._own_journal(deferrals, "deferral_id", "deferral"), _DEFERRAL,
-                                      _deferral_order)):
+                                      _deferral_order),
+                                     (self._own_journal(conversions, "conversion_id", "conversion"), _CONVERSION,
+                                      _conversion_order)):
             if records:
                 events += _event_keys(records, kind, order)
         events.sort()
         return events, start
 
-    def run(self, txns: Sequence[Txn], repayments: Sequence[Repayment], deferrals: Sequence[Deferral]) -> "Replay":
+    def run(self, txns: Sequence[Txn], repayments: Sequence[Repayment], deferrals: Sequence[Deferral],
+            conversions: Sequence[Conversion] = ()) -> "Replay":
         as_of = self.as_of
-        events, start = self._events(txns, repayments, deferrals)
+        events, start = self._events(txns, repayments, deferrals, conversions)
         statement_day = self.statement_day
         due_days = self.due_days
         self.first_month = month = first_statement_month(start, statement_day)
         self.last_month = last_month = month_index(as_of) - (1 if as_of.day < statement_day else 0)
         self.accrued_through = start.toordinal()
         self.recorder.begin(month, last_month)
-        # statement billing runs first on its day: statement m happens before any event keyed >= its ordinal * 4
-        next_key = (statement_month(month, statement_day, due_days)[1] << 34) if month <= last_month else None
-        apply = (self.purchase, self.refund, self.repay, self.defer)
+        # statement billing runs first on its day: statement m happens before any event keyed
+        # >= its ordinal << _DAY_SHIFT
+        next_key = (statement_month(month, statement_day, due_days)[1] << _DAY_SHIFT) if month <= last_month else None
+        apply = (self.purchase, self.refund, self.repay, self.defer, self.convert)
         for key, record in events:
             while next_key is not None and next_key <= key:
                 self.issue_statement(month)
                 month += 1
-                next_key = (statement_month(month, statement_day, due_days)[1] << 34) if month <= last_month else None
-            apply[(key >> 32) & 3](record)
+                next_key = ((statement_month(month, statement_day, due_days)[1] << _DAY_SHIFT)
+                            if month <= last_month else None)
+            apply[(key >> 32) & 7](record)
         while month <= last_month:
             self.issue_statement(month)
             month += 1
@@ -613,9 +741,9 @@ class Replay:
     def statements(self) -> tuple[Statement, ...]:
         """The statements the recorder kept, with the deferrals known on ``as_of``."""
         issued = self.recorder.issued_statements()
-        if not self.deferred:
+        if not self.deferred and not self.converted:
             return issued
-        return tuple([self._with_deferral(s) for s in issued])
+        return tuple([self._with_conversion(self._with_deferral(s)) for s in issued])
 
     def _with_deferral(self, statement: Statement) -> Statement:
         deferral = self.deferred.get(month_index(statement.statement_date))
@@ -649,7 +777,8 @@ class Replay:
             credit_balance_fen=self.credit, statements=self.statements(), allocations=tuple(recorder.allocations),
             credit_uses=tuple(recorder.credit_uses),
             deferrals=tuple([self.deferred[m] for m in sorted(self.deferred)]) if self.deferred else (),
-            activity=tuple(recorder.activity), warnings=tuple(self.warnings))
+            activity=tuple(recorder.activity), warnings=tuple(self.warnings),
+            conversions=tuple([self.converted[m] for m in sorted(self.converted)]) if self.converted else ())
 
     def overdue(self) -> OverdueStatus:
         """``account().overdue`` without building the account: the same ``OverdueStatus``."""

@@ -357,6 +357,17 @@ class DeferralDays(WholeNumber):
         self.outside = "days must be between 1 and %d (deferral.max_days), got {}" % cfg.deferral.max_days
 
 
+class ConversionTerms(WholeNumber):
+    """Periods of a statement installment (SPEC 2: 3, 6, 12 or 24, and any term
+    ``conversion.fee_rates`` prices); ``priced``: the terms with a configured fee rate."""
+
+    def __init__(self, cfg: Config):
+        self.priced = {t for t, _r in cfg.conversion.fee_rates}
+        terms = sorted({3, 6, 12, 24} | self.priced)
+        self.table = {str(t): t for t in terms}
+        self.outside = "unknown term {} (conversions allowed: %s)" % ", ".join(map(str, terms))
+
+
 class FeeRate(Parser):
     """A per-period fee rate, or None when empty (the pricing default); see ``rules.high_fee_rate``."""
 
@@ -391,6 +402,7 @@ PARSERS = {
     "text": Texts, "plain_text": PlainText,
     "txn_type": txn_type, "repayment_kind": repayment_kind, "installments": Installments,
     "fee_rate": FeeRate, "statement_day": StatementDay, "deferral_days": DeferralDays,
+    "conversion_terms": ConversionTerms,
 }
 
 

@@ -121,7 +121,7 @@ def append_record(path: Path, record: Mapping[str, str], columns: Sequence[str])
 
 # --- the journals of a data directory, as a posting uses them -------------------------------------
 
-JOURNALS = ("repayments", "deferrals")
+JOURNALS = ("repayments", "deferrals", "conversions")
 
 
 def refuse_torn_journals(data_dir: Path) -> None:

@@ -27,8 +27,10 @@ from .share_load import Share, Unclean, header_warning, index_refunded
 from .spec import SPECS
 from .validate import read_file
 
-DATASETS = ("customers", "transactions", "repayments", "deferrals")
+DATASETS = ("customers", "transactions", "repayments", "deferrals", "conversions")
 REQUIRED = ("customers", "transactions")
+LISTED_WHEN_PRESENT = ("conversions",)   # counted and listed (validate) only when the file exists, so a
+                                         # book without them reads exactly as before they existed
 EXTENSIONS = (("csv", "csv"), ("json", "json"), ("jsonl", "jsonl"))
 FREEZE_FROM = 100_000      # records: from here on the loaded data is frozen out of the cyclic GC
 
@@ -219,13 +221,16 @@ def _whole_accounts(result: LoadResult, encoding: Optional[str]) -> LoadResult:
                                     severity="warning"))
     keep = lambda rows: tuple(r for r in rows if r.customer_id not in hit)  # noqa: E731
     dataset = Dataset(customers=keep(ds.customers), transactions=keep(ds.transactions),
-                      repayments=keep(ds.repayments), deferrals=keep(ds.deferrals))
+                      repayments=keep(ds.repayments), deferrals=keep(ds.deferrals),
+                      conversions=keep(ds.conversions))
     skipped = dict(result.skipped)
     for name, before, after in (("customers", ds.customers, dataset.customers),
                                 ("transactions", ds.transactions, dataset.transactions),
                                 ("repayments", ds.repayments, dataset.repayments),
-                                ("deferrals", ds.deferrals, dataset.deferrals)):
-        skipped[name] = skipped.get(name, 0) + len(before) - len(after)
+                                ("deferrals", ds.deferrals, dataset.deferrals),
+                                ("conversions", ds.conversions, dataset.conversions)):
+        if name in result.counts:
+            skipped[name] = skipped.get(name, 0) + len(before) - len(after)
     return LoadResult(dataset=dataset, problems=tuple(problems), files=result.files, counts=result.counts,
                       skipped=skipped, labels=result.labels)
 
@@ -293,13 +298,15 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
 
     if share is not None and not all(map(header_warning, problems)):
         raise Unclean("refunds")
-    counts = {name: (loaded[name].read if name in loaded else 0) for name in DATASETS}
-    skipped = {name: counts[name] - len(accepted.get(name, ())) for name in DATASETS}
+    listed = [name for name in DATASETS if name not in LISTED_WHEN_PRESENT or name in files]
+    counts = {name: (loaded[name].read if name in loaded else 0) for name in listed}
+    skipped = {name: counts[name] - len(accepted.get(name, ())) for name in listed}
     problems.sort(key=lambda p: (order.get(p.file, len(DATASETS)), p.line))
     dataset = Dataset(customers=tuple(accepted.get("customers", ())),
                       transactions=tuple(accepted.get("transactions", ())),
                       repayments=tuple(accepted.get("repayments", ())),
-                      deferrals=tuple(accepted.get("deferrals", ())))
+                      deferrals=tuple(accepted.get("deferrals", ())),
+                      conversions=tuple(accepted.get("conversions", ())))
     return LoadResult(dataset=dataset, problems=tuple(problems), files=files, counts=counts,
                       skipped=skipped, labels=labels)
 

@@ -116,6 +116,25 @@ def deferral_before_opening(load, row, values, cust, line) -> bool:
     return before_opening(load, line, "deferral request", values["date"], cust)
 
 
+def conversion_before_opening(load, row, values, cust, line) -> bool:
+    return before_opening(load, line, "conversion request", values["date"], cust)
+
+
+def conversion_priced(load, row, values, cust, line) -> bool:
+    """A conversion without a fee_rate needs a term that ``conversion.fee_rates`` prices."""
+    terms = values["terms"]
+    if terms is None or values["fee_rate"] is not None or terms in load.parsers["conversion_terms"].priced:
+        return False
+    load.add(Problem(load.label, line, "terms", f"no conversion.fee_rates entry for {terms} periods and no "
+                                                "fee_rate given"))
+    return True
+
+
+def conversion_priced_column(load, values, column, n: int) -> bool:
+    priced = load.parsers["conversion_terms"].priced
+    return all(r is not None or t in priced for t, r in zip(values["terms"], values["fee_rate"]))
+
+
 # --- the fields of a transaction ---------------------------------------------------------------
 
 def refund_or_purchase(load, row, values, cust, line) -> bool:
@@ -189,9 +208,11 @@ def checked_with_customers(load, values, column, n: int) -> bool:
 
 ROW_RULES = {"refund_or_purchase": refund_or_purchase, "high_fee_rate": high_fee_rate,
              "repayment_before_opening": repayment_before_opening,
-             "deferral_before_opening": deferral_before_opening}
+             "deferral_before_opening": deferral_before_opening,
+             "conversion_before_opening": conversion_before_opening, "conversion_priced": conversion_priced}
 COLUMN_RULES = {"refund_or_purchase": refund_or_purchase_column, "high_fee_rate": high_fee_rate_column,
-                "repayment_before_opening": checked_with_customers, "deferral_before_opening": checked_with_customers}
+                "repayment_before_opening": checked_with_customers, "deferral_before_opening": checked_with_customers,
+                "conversion_before_opening": checked_with_customers, "conversion_priced": conversion_priced_column}
 
 
 # --- refunds against their purchases ----------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..engine.model import Customer, Deferral, Repayment, Txn
+from ..engine.model import Conversion, Customer, Deferral, Repayment, Txn
 
 
 @dataclass(frozen=True)
@@ -95,4 +95,12 @@ DEFERRALS = DatasetSpec(
      Rule("deferral_before_opening"), Field("days", "deferral_days", required=True)),
     journal=True)
 
-SPECS = {s.name: s for s in (CUSTOMERS, TRANSACTIONS, REPAYMENTS, DEFERRALS)}
+CONVERSIONS = DatasetSpec(
+    "conversions", Conversion, Field("conversion_id", "record_id", required=True),
+    (Field("statement_date", "date", required=True), Field("date", "date", required=True),
+     Rule("conversion_before_opening"), Field("amount", "amount", required=True),
+     Field("terms", "conversion_terms", required=True), Field("fee_rate", "fee_rate"), Rule("high_fee_rate"),
+     Rule("conversion_priced")),
+    journal=True)
+
+SPECS = {s.name: s for s in (CUSTOMERS, TRANSACTIONS, REPAYMENTS, DEFERRALS, CONVERSIONS)}

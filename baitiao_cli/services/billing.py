@@ -62,7 +62,8 @@ def _select(day: date) -> job_pool.Select:
 
         chosen = sorted((c for c in dataset.customers if c.statement_day == day.day and c.customer_id in shard),
                         key=lambda c: c.customer_id)
-        return chosen, (group_by_customer(dataset, [c.customer_id for c in chosen]) if chosen else {})
+        return chosen, (group_by_customer(dataset, [c.customer_id for c in chosen], conversions=True)
+                        if chosen else {})
     return select
 
 
@@ -82,8 +83,9 @@ def _work(cfg, day: date, want_json: bool, want_text: bool, progress: Callable) 
             task = bar.add_task("statements", total=len(mine))
         try:
             for c in mine:
-                txns, repayments, deferrals = groups[c.customer_id]
-                acct = latest_statement(c, txns, repayments, deferrals, cfg, day)  # replay(..., "last"), lighter
+                txns, repayments, deferrals, conversions = groups[c.customer_id]
+                # replay(..., "last"), lighter
+                acct = latest_statement(c, txns, repayments, deferrals, cfg, day, conversions)
                 st = acct.statement
                 if st is not None and st.statement_date == day:
                     out.append(BillRow(c.customer_id, acct.warnings,
@@ -127,8 +129,8 @@ def customer_statement(dataset, cfg, day: date, customer_id: str,
     cust = next((c for c in dataset.customers if c.customer_id == customer_id), None)
     if cust is None:
         raise RefusedError(f"--customer: unknown customer {customer_id!r}")
-    txns, repayments, deferrals = group_by_customer(dataset, [customer_id])[customer_id]
-    acct = replay(cust, txns, repayments, deferrals, cfg, day, statements=STATEMENTS_LAST)
+    txns, repayments, deferrals, conversions = group_by_customer(dataset, [customer_id], conversions=True)[customer_id]
+    acct = replay(cust, txns, repayments, deferrals, cfg, day, statements=STATEMENTS_LAST, conversions=conversions)
     st = acct.latest_statement(day)
     if st is None:
         on_warning(f"customer {customer_id} has no statement on or before {day.isoformat()}")

@@ -48,7 +48,8 @@ def _select(dataset, shard: Shard) -> tuple[list, dict]:
     from ..engine.ledger import group_by_customer
 
     chosen = sorted((c for c in dataset.customers if c.customer_id in shard), key=lambda c: c.customer_id)
-    return chosen, group_by_customer(dataset, None if shard.whole else [c.customer_id for c in chosen])
+    return chosen, group_by_customer(dataset, None if shard.whole else [c.customer_id for c in chosen],
+                                     conversions=True)
 
 
 def _work(cfg, policy: RiskPolicy, as_of: date, compare: Optional[date]) -> job_pool.Work:
@@ -65,8 +66,8 @@ def _work(cfg, policy: RiskPolicy, as_of: date, compare: Optional[date]) -> job_
         for c in chosen:
             if not job.whole and c.customer_id not in job:
                 continue
-            txns, repayments, deferrals = groups[c.customer_id]
-            now = overdue_status(c, txns, repayments, deferrals, cfg, as_of)
+            txns, repayments, deferrals, conversions = groups[c.customer_id]
+            now = overdue_status(c, txns, repayments, deferrals, cfg, as_of, conversions)
             for w in now.warnings:
                 warnings.append((c.customer_id, w))
             risk = assess(c, now.overdue)
@@ -74,7 +75,7 @@ def _work(cfg, policy: RiskPolicy, as_of: date, compare: Optional[date]) -> job_
             if risk.dpd > 0:
                 overdue.append(risk)
             if roll is not None:
-                before = overdue_status(c, txns, repayments, deferrals, cfg, compare)
+                before = overdue_status(c, txns, repayments, deferrals, cfg, compare, conversions)
                 roll.add(assess(c, before.overdue), risk)
         return JobResult(summary, roll, overdue, warnings)
     return work

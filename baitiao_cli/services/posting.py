@@ -1,17 +1,18 @@
-"""Post a repayment or a deferral to its journal (SPEC 4.5, 4.6, 6; docs/posting.md).
+"""Post a repayment, a deferral or a conversion to its journal (SPEC 4.5, 4.6, 4.10, 6; docs/posting.md).
 
-One workflow for both journals, all of it inside ``journal_lock(data_dir)``::
+One workflow for the three journals, all of it inside ``journal_lock(data_dir)``::
 
     refuse_torn_journals   a journal whose last line is incomplete is never read or appended to
     load                   the whole data directory, validated (invalid data: refuse, write nothing)
     existing / conflict    the ref already in the journal: same content -> duplicate, else refuse
-    (compute)              engine.ledger.post_repayment / post_deferral: dry run and real run alike
+    (compute)              engine.ledger.post_repayment / post_deferral / post_conversion: dry run and
+                           real run alike
     check_appendable       the exact bytes the append would write (JSON array, missing column...)
     append                 one write, fsynced (unless dry_run)
 
 What differs between the journals (its file and columns, how a record reads as text, how the
-engine applies a new record and how a retry is answered) is a small strategy: ``_Repayments``
-and ``_Deferrals``. :func:`post` returns a :class:`Posted`; warnings go to the ``notify``
+engine applies a new record and how a retry is answered) is a small strategy: ``_Repayments``,
+``_Deferrals`` and ``_Conversions``. :func:`post` returns a :class:`Posted`; warnings go to the ``notify``
 callback as they arise (so a warning printed before a refusal stays before it); refusals are
 raised as ``RefusedError``, except the one a dry run shows first (``Posted.refusal_after_output``).
 """
@@ -23,8 +24,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence, Union
 
-from ..engine.account import CREDIT, Account, AllocationLine, DeferralApplied, EngineWarning
-from ..engine.model import NORMAL, Customer, Deferral, Repayment, Txn
+from ..engine.account import CREDIT, Account, AllocationLine, ConversionApplied, DeferralApplied, EngineWarning
+from ..engine.model import NORMAL, Conversion, Customer, Deferral, Repayment, Txn
 from ..engine.money import money_str
 from ..errors import DataError, Problem, RefusedError
 from ..io.config import LoadedConfig
@@ -37,6 +38,7 @@ DRY_RUN = "dry_run"
 
 REPAYMENT_COLUMNS = ("repayment_id", "customer_id", "date", "amount", "kind", "channel")
 DEFERRAL_COLUMNS = ("deferral_id", "customer_id", "statement_date", "date", "days")
+CONVERSION_COLUMNS = ("conversion_id", "customer_id", "statement_date", "date", "amount", "terms", "fee_rate")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Posted:
     refused: Optional[str] = None            # the engine's refusal a dry run shows
     refusal_after_output: Optional[str] = None   # the CLI raises RefusedError(this) after the output
     new_warnings: tuple[EngineWarning, ...] = ()  # back-dated: what it made the rules refuse or change
+    conversion: Optional[ConversionApplied] = None
 
 
 class _Inputs(NamedTuple):
@@ -71,20 +74,22 @@ class _Inputs(NamedTuple):
     repayments: Sequence[Repayment]
     deferrals: Sequence[Deferral]
     notify: Notify
+    conversions: Sequence[Conversion] = ()
 
     def replay(self) -> Account:
         from ..engine.ledger import STATEMENTS_NONE, replay
 
         return replay(self.customer, self.txns, self.repayments, self.deferrals, self.lc.config, self.today,
-                      statements=STATEMENTS_NONE)
+                      statements=STATEMENTS_NONE, conversions=self.conversions)
 
-    def posted(self, status: str, new: Union[Repayment, Deferral], **outcome: Any) -> Posted:
+    def posted(self, status: str, new: Union[Repayment, Deferral, Conversion], **outcome: Any) -> Posted:
         return Posted(status, _JOURNALS[type(new)].record(new), self.customer.name, self.journal, self.today,
                       self.lc.config.installments.early_settlement_fees, **outcome)
 
     def back_dated(self, what: str, when: date) -> bool:
         """Warn when the journals hold later-dated records of the same customer."""
-        later = [r for r in self.repayments if r.date > when] + [d for d in self.deferrals if d.date > when]
+        later = ([r for r in self.repayments if r.date > when] + [d for d in self.deferrals if d.date > when]
+                 + [c for c in self.conversions if c.date > when])
         if not later:
             return False
         last = max(r.date for r in later)
@@ -120,6 +125,25 @@ class _Journal:
         """Apply a new record: refused by the rules, or checked and appended (unless ``dry_run``)."""
         raise NotImplementedError
 
+    def applied(self, inp: _Inputs, records: Sequence, ref: str) -> Any:
+        """The record ``ref`` as the rules applied it (None, the warning saying why told, when refused)."""
+        found = next((a for a in records if getattr(a, self.id_field) == ref), None)
+        if found is None:
+            for w in inp.replay().warnings:
+                if w.record_id == ref:
+                    inp.notify(w)
+        return found
+
+    def append(self, inp: _Inputs, new: Any, dry_run: bool) -> str:
+        """Check that ``new`` can be appended, append it unless ``dry_run``; the status to answer."""
+        from ..io.journal import append_or_refuse, check_appendable
+
+        record = self.record(new)
+        check_appendable(inp.journal, record, self.columns)
+        if not dry_run:
+            append_or_refuse(inp.journal, record, self.columns)
+        return DRY_RUN if dry_run else RECORDED
+
 
 class _Repayments(_Journal):
     name, id_field, what, columns = "repayments", "repayment_id", "repayment", REPAYMENT_COLUMNS
@@ -140,7 +164,8 @@ class _Repayments(_Journal):
         from ..engine.ledger import post_repayment
 
         back = inp.back_dated(self.what, new.date)
-        post = post_repayment(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.lc.config, new, inp.today)
+        post = post_repayment(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.lc.config, new, inp.today,
+                              conversions=inp.conversions)
         alloc = post.allocation
         assert alloc is not None
         status = DRY_RUN if dry_run else RECORDED
@@ -180,39 +205,52 @@ class _Deferrals(_Journal):
                 "statement_date": d.statement_date.isoformat(), "date": d.date.isoformat(), "days": str(d.days)}
 
     def duplicate(self, inp: _Inputs, new: Deferral) -> Posted:
-        account = inp.replay()
-        applied = next((a for a in account.deferrals if a.deferral_id == new.deferral_id), None)
-        if applied is None:
-            for w in account.warnings:
-                if w.record_id == new.deferral_id:
-                    inp.notify(w)
-        return inp.posted(DUPLICATE, new, deferral=applied)
+        return inp.posted(DUPLICATE, new, deferral=self.applied(inp, inp.replay().deferrals, new.deferral_id))
 
     def fresh(self, inp: _Inputs, new: Deferral, dry_run: bool) -> Posted:
         from ..engine.ledger import post_deferral
-        from ..io.journal import append_or_refuse, check_appendable
 
         if new.statement_date > new.date:
             raise RefusedError(f"deferral refused: the statement of {new.statement_date.isoformat()} is not issued "
                                f"yet on {new.date.isoformat()} (a deferral is requested on or after its statement "
                                "date); nothing written")
         back = inp.back_dated(self.what, new.date)
-        post = post_deferral(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.lc.config, new, inp.today)
+        post = post_deferral(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.lc.config, new, inp.today,
+                             conversions=inp.conversions)
         if post.refusal is not None or post.deferral is None:
             raise RefusedError(f"deferral refused: {post.refusal or 'not applied'}; nothing written")
-        record = self.record(new)
-        check_appendable(inp.journal, record, self.columns)
-        if not dry_run:
-            append_or_refuse(inp.journal, record, self.columns)
-        return inp.posted(DRY_RUN if dry_run else RECORDED, new, deferral=post.deferral, back_dated=back)
+        return inp.posted(self.append(inp, new, dry_run), new, deferral=post.deferral, back_dated=back)
 
 
-_JOURNALS: dict[type, _Journal] = {Repayment: _Repayments(), Deferral: _Deferrals()}
+class _Conversions(_Journal):
+    name, id_field, what, columns = "conversions", "conversion_id", "conversion", CONVERSION_COLUMNS
+
+    def record(self, c: Conversion) -> dict[str, str]:
+        return {"conversion_id": c.conversion_id, "customer_id": c.customer_id,
+                "statement_date": c.statement_date.isoformat(), "date": c.date.isoformat(),
+                "amount": money_str(c.amount), "terms": str(c.terms),
+                "fee_rate": "" if c.fee_rate is None else str(c.fee_rate)}
+
+    def duplicate(self, inp: _Inputs, new: Conversion) -> Posted:
+        return inp.posted(DUPLICATE, new, conversion=self.applied(inp, inp.replay().conversions, new.conversion_id))
+
+    def fresh(self, inp: _Inputs, new: Conversion, dry_run: bool) -> Posted:
+        from ..engine.ledger import post_conversion
+
+        back = inp.back_dated(self.what, new.date)
+        post = post_conversion(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.conversions,
+                               inp.lc.config, new, inp.today)
+        if post.refusal is not None or post.conversion is None:
+            raise RefusedError(f"conversion refused: {post.refusal or 'not applied'}; nothing written")
+        return inp.posted(self.append(inp, new, dry_run), new, conversion=post.conversion, back_dated=back)
 
 
-def post(lc: LoadedConfig, new: Union[Repayment, Deferral], today: date, *, dry_run: bool,
+_JOURNALS: dict[type, _Journal] = {Repayment: _Repayments(), Deferral: _Deferrals(), Conversion: _Conversions()}
+
+
+def post(lc: LoadedConfig, new: Union[Repayment, Deferral, Conversion], today: date, *, dry_run: bool,
          encoding: Optional[str], notify: Notify) -> Posted:
-    """Post ``new`` (a repayment or a deferral) as of the business date ``today``.
+    """Post ``new`` (a repayment, a deferral or a conversion) as of the business date ``today``.
 
     Refused (``RefusedError``): a date after ``today``, an unknown customer or one not yet open,
     the same ref with different content, what the rules refuse, a torn or unappendable journal.
@@ -232,8 +270,8 @@ def post(lc: LoadedConfig, new: Union[Repayment, Deferral], today: date, *, dry_
         path = journal_path(data_dir, journal.name, result.files)
         old = journal.existing(result.dataset, ref)
         check_ref(journal.id_field, ref, path, None if old is None else journal.record(old), journal.record(new))
-        customer, txns, reps, defs = account_inputs(result, new.customer_id, new.date)
-        inp = _Inputs(lc, today, path, customer, txns, reps, defs, notify)
+        customer, txns, reps, defs, convs = account_inputs(result, new.customer_id, new.date)
+        inp = _Inputs(lc, today, path, customer, txns, reps, defs, notify, convs)
         if old is not None:                      # an idempotent retry: answer with the original
             return journal.duplicate(inp, new)
         return journal.fresh(inp, new, dry_run)
@@ -291,5 +329,4 @@ def account_inputs(result, cid: str, when: date):
     if when < cust.opened_on:
         raise RefusedError(f"--date {when.isoformat()} is before the account of {cid!r} opened "
                            f"({cust.opened_on.isoformat()})")
-    txns, reps, defs = group_by_customer(ds, [cid])[cid]
-    return cust, txns, reps, defs
+    return (cust, *group_by_customer(ds, [cid], conversions=True)[cid])

@@ -57,7 +57,7 @@ class Validation(NamedTuple):
 
 def validate(lc, encoding: Optional[str]) -> Validation:
     """Load every input file in full (nothing refused) and count what was found per dataset."""
-    from ..io.loader import DATASETS, load_dataset
+    from ..io.loader import DATASETS, LISTED_WHEN_PRESENT, load_dataset
 
     result = load_dataset(lc.data_dir, lc.config, encoding=encoding, skip_invalid=True, whole_accounts=False)
     by_file: dict = {}
@@ -66,6 +66,8 @@ def validate(lc, encoding: Optional[str]) -> Validation:
         by_file[p.file] = (e + 1, w) if p.severity == "error" else (e, w + 1)
     files = []
     for name in DATASETS:
+        if name in LISTED_WHEN_PRESENT and name not in result.files:
+            continue
         e, w = by_file.get(result.labels.get(name, ""), (0, 0))
         path = result.files.get(name)
         records = result.counts.get(name, 0)

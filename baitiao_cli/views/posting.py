@@ -1,5 +1,5 @@
-"""The output of ``repay`` and ``defer``: the JSON object (SPEC 5), the tables and the CSV of a
-:class:`services.posting.Posted`. ``repayment(posted)`` / ``deferral(posted)`` return a
+"""The output of ``repay``, ``defer`` and ``convert``: the JSON object (SPEC 5), the tables and the CSV of a
+:class:`services.posting.Posted`. ``repayment(posted)`` / ``deferral(posted)`` / ``conversion(posted)`` return a
 :class:`Report` whose fields are ``render.emit``'s keyword arguments."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 
 from ..engine.account import CREDIT, Account
-from ..engine.money import fen_str
+from ..engine.money import dec, fen_str, rate_str
 from ..render import Table
 from ..services.posting import Posted
 
@@ -139,10 +139,13 @@ def deferral_object(p: Posted) -> dict[str, Any]:
         "original_due_date": ((applied.new_due_date - timedelta(days=applied.days)).isoformat()
                               if applied else None),
         "deferred_outstanding": fen_str(applied.deferred_outstanding_fen) if applied else None,
-        "as_of": p.as_of.isoformat(),
-        "back_dated": p.back_dated,
-        "journal": str(p.journal),
+        **_posting_tail(p),
     }
+
+
+def _posting_tail(p: Posted) -> dict[str, Any]:
+    """The last keys of a deferral's and a conversion's object."""
+    return {"as_of": p.as_of.isoformat(), "back_dated": p.back_dated, "journal": str(p.journal)}
 
 
 def _deferral_table(obj: dict[str, Any], name: str) -> Table:
@@ -154,3 +157,57 @@ def _deferral_table(obj: dict[str, Any], name: str) -> Table:
            obj["deferred_outstanding"] or "", obj["fee"] or ""]
     return Table(headers=headers, rows=[row], title="Deferral", lead=tuple(lead),
                  align_right=frozenset({"days", "deferred outstanding", "fee"}))
+
+
+# --- convert ---------------------------------------------------------------------------------------
+
+CONVERSION_CSV_HEADERS = ("conversion_id", "status", "period", "statement_date", "due_date", "principal", "fee",
+                          "total")
+
+
+def conversion(posted: Posted) -> Report:
+    obj = conversion_object(posted)
+    rows = [[obj["conversion_id"], obj["status"], s["period"], s["statement_date"], s["due_date"], s["principal"],
+             s["fee"], s["total"]] for s in obj["schedule"]]
+    return Report(obj, [_conversion_table(obj, posted.customer_name)],
+                  Table(headers=CONVERSION_CSV_HEADERS, rows=rows))
+
+
+def conversion_object(p: Posted) -> dict[str, Any]:
+    """The SPEC 5 convert object (contract keys first, then the extras); APR by IRR (SPEC 4.3)."""
+    from ..engine.apr import annualize
+
+    request, applied = p.record, p.conversion
+    schedule = applied.schedule if applied else ()
+    rates = annualize(applied.amount, [dec(s.principal_fen + s.fee_fen) for s in schedule]) if applied else None
+    return {
+        "conversion_id": request["conversion_id"],
+        "status": p.status,
+        "schedule": [{"period": s.period, "statement_date": s.statement_date.isoformat(),
+                      "due_date": s.due_date.isoformat(), "principal": fen_str(s.principal_fen),
+                      "fee": fen_str(s.fee_fen), "total": fen_str(s.principal_fen + s.fee_fen)} for s in schedule],
+        "total_fee": fen_str(sum(s.fee_fen for s in schedule)) if applied else None,
+        "apr": rate_str(rates.apr, 4) if rates else None,
+        "effective_annual_rate": rate_str(rates.effective_annual_rate, 4) if rates else None,
+        "customer_id": request["customer_id"],
+        "statement_date": request["statement_date"],
+        "date": request["date"],
+        "amount": request["amount"],
+        "terms": int(request["terms"]),
+        "fee_rate": rate_str(applied.fee_rate, exact=True) if applied else (request["fee_rate"] or None),
+        "taken": [{"txn_id": t, "amount": fen_str(x)} for t, x in applied.taken] if applied else [],
+        **_posting_tail(p),
+    }
+
+
+def _conversion_table(obj: dict[str, Any], name: str) -> Table:
+    lead = [_headline(obj, "conversion", obj["conversion_id"], name),
+            f"Statement {obj['statement_date']}: {obj['amount']} into {obj['terms']} periods on request of "
+            f"{obj['date']}" + (f" at {obj['fee_rate']} per period" if obj["fee_rate"] else "")]
+    if obj["apr"] is not None:
+        lead.append(f"Total fee {obj['total_fee']} · 年化利率 APR {obj['apr']} (IRR method)")
+    rows = [[s["period"], s["statement_date"], s["due_date"], s["principal"], s["fee"], s["total"]]
+            for s in obj["schedule"]]
+    return Table(headers=("period", "statement", "due", "principal", "fee", "total"), rows=rows,
+                 title="Statement installments (账单分期)", lead=tuple(lead),
+                 align_right=frozenset({"period", "principal", "fee", "total"}))

@@ -41,10 +41,12 @@ SUMMARY_HEADERS = (
     "total_due", "credit_limit", "available_credit", "items",
 )
 
-KIND_LABEL = {"purchase": "purchase", "installment": "installment", "deferral_fee": "deferral fee"}
+KIND_LABEL = {"purchase": "purchase", "installment": "installment", "deferral_fee": "deferral fee",
+              "conversion": "statement installment"}
 ACTIVITY_LABEL = {
     "payment": "payment", "settlement": "early settlement", "refund": "refund",
     "credit_applied": "credit balance used", "late_fee_posted": "late fee posted", "deferral": "deferral fee",
+    "conversion": "statement installment (账单分期)",
 }
 
 
