@@ -19,7 +19,7 @@ from ..engine.partition import WHOLE, Shard, validate_shard
 from ..environment import current, today_in  # noqa: F401 - today_in: commands import the clock from here
 from ..errors import UsageError
 from ..io.config import LoadedConfig, load_config
-from ..io.parse import CUSTOMER_ID, parse_date, parse_money
+from ..io.parse import CUSTOMER_ID, parse_date, parse_int, parse_money
 
 
 class Format(str, enum.Enum):
@@ -93,6 +93,14 @@ def as_of_date(value: Optional[str], lc: LoadedConfig) -> date:
 def money_option(value: str, name: str):
     try:
         return parse_money(value)
+    except ValueError as e:
+        raise UsageError(f"{name}: {e}") from None
+
+
+def int_option(value: str, name: str) -> int:
+    """A whole-number option typed as text (``--days``, ``--terms``); malformed: usage error."""
+    try:
+        return parse_int(value)
     except ValueError as e:
         raise UsageError(f"{name}: {e}") from None
 

@@ -20,9 +20,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import UsageError
-from ..io.parse import parse_int
-from .common import DataOptions, customer_option, date_option, money_option, with_data_options
+from .common import DataOptions, customer_option, date_option, int_option, money_option, with_data_options
 from .posting import CustomerOpt, post_and_emit, ref_option, statement_request_options, text_option
 from .quote import _fee_rate_option as fee_rate_option
 
@@ -52,10 +50,7 @@ def command(customer: CustomerOpt, statement_date: StatementDateOpt, amount: Amo
 
     sdate = date_option(statement_date, "--statement-date")
     amt = money_option(amount, "--amount")
-    try:
-        n_terms = parse_int(terms)
-    except ValueError as e:
-        raise UsageError(f"--terms: {e}") from None
+    n_terms = int_option(terms, "--terms")
     when = date_option(request_date, "--date")
     new = Conversion(ref_option(ref), customer_option(customer), sdate, when, amt, n_terms, fee_rate_option(fee_rate))
     post_and_emit(opts, new, dry_run, conversion)

@@ -15,11 +15,8 @@ invalid data, a torn or unappendable journal; 2 a malformed option value or a mi
 
 from __future__ import annotations
 
-from ..errors import UsageError
-from ..io.parse import parse_int
-from ..render import emit, warn
-from .common import DataOptions, customer_option, date_option, setup, today_in, with_data_options
-from .posting import CustomerOpt, flag_option, ref_option, text_option
+from .common import DataOptions, customer_option, date_option, int_option, with_data_options
+from .posting import CustomerOpt, flag_option, post_and_emit, ref_option, text_option
 
 StatementDateOpt = text_option("--statement-date", "YYYY-MM-DD", "The statement to defer, YYYY-MM-DD.")
 DaysOpt = text_option("--days", "N", "Days to defer the due date by (1..deferral.max_days).")
@@ -40,20 +37,10 @@ def command(customer: CustomerOpt, statement_date: StatementDateOpt, days: DaysO
     2 usage error.
     """
     from ..engine.model import Deferral
-    from ..services import posting
     from ..views.posting import deferral
 
     sdate = date_option(statement_date, "--statement-date")
     when = date_option(request_date, "--date")
-    try:
-        n_days = parse_int(days)
-    except ValueError as e:
-        raise UsageError(f"--days: {e}") from None
-    did = ref_option(ref)
-    cid = customer_option(customer)
-    given_as_of = date_option(opts.as_of, "--as-of")
-    lc = setup(opts.config, opts.data_dir)
-    today = given_as_of or today_in(lc.config.billing.timezone)
-    new = Deferral(did, cid, sdate, when, n_days)
-    posted = posting.post(lc, new, today, dry_run=dry_run, encoding=opts.encoding, notify=warn)
-    emit(opts.fmt.value, **deferral(posted)._asdict())
+    n_days = int_option(days, "--days")
+    new = Deferral(ref_option(ref), customer_option(customer), sdate, when, n_days)
+    post_and_emit(opts, new, dry_run, deferral)

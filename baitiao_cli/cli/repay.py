@@ -19,9 +19,8 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import RefusedError
-from ..render import emit, warn
-from .common import DataOptions, customer_option, date_option, money_option, setup, today_in, with_data_options
-from .posting import CustomerOpt, channel_option, flag_option, ref_option, text_option
+from .common import DataOptions, customer_option, date_option, money_option, with_data_options
+from .posting import CustomerOpt, channel_option, flag_option, post_and_emit, ref_option, text_option
 
 
 AmountOpt = text_option("--amount", "AMOUNT", "Amount received, e.g. 106.00 (> 0, at most 2 decimals).")
@@ -46,7 +45,6 @@ def command(customer: CustomerOpt, amount: AmountOpt, value_date: ValueDateOpt, 
     Exit status: 0 recorded, duplicate or dry run; 1 refused or invalid data; 2 usage error.
     """
     from ..engine.model import NORMAL, SETTLE, Repayment
-    from ..services import posting
     from ..views.posting import repayment
 
     # malformed option values first (exit 2), then the config (exit 1)
@@ -55,11 +53,7 @@ def command(customer: CustomerOpt, amount: AmountOpt, value_date: ValueDateOpt, 
     rid = ref_option(ref)
     cid = customer_option(customer)
     ch = channel_option(channel)
-    given_as_of = date_option(opts.as_of, "--as-of")
-    lc = setup(opts.config, opts.data_dir)
-    today = given_as_of or today_in(lc.config.billing.timezone)
     new = Repayment(rid, cid, when, amt, SETTLE if settle else NORMAL, ch)
-    posted = posting.post(lc, new, today, dry_run=dry_run, encoding=opts.encoding, notify=warn)
-    emit(opts.fmt.value, **repayment(posted)._asdict())
+    posted = post_and_emit(opts, new, dry_run, repayment)
     if posted.refusal_after_output is not None:
         raise RefusedError(posted.refusal_after_output)
