@@ -27,6 +27,7 @@ from .model import REFUND, SETTLE, Customer, Deferral, Repayment, Txn
 from .money import ROUNDING_MODES, dec, to_fen
 from .payoff import charges_fee, settlement_payoff_fen
 from .recorder import Recorder
+from .revolving import Revolving
 from .schedule import period_fee
 
 _ONE = Decimal(1)
@@ -149,6 +150,8 @@ class Replay:
         self.warnings: list[EngineWarning] = []
         self.refusals: dict[str, str] = {}   # repayment/deferral id -> why the rules refused/changed it
         self.repayment_ids: set[str] = set()
+        # SPEC 4.9 minimum payment and revolving: None when off (every hook tests only this)
+        self.rev: Optional[Revolving] = Revolving(cfg, self.rounding) if cfg.minimum_payment.enabled else None
 
     def warn(self, kind: str, record_id: str, message: str) -> None:
         self.warnings.append(EngineWarning(kind, record_id, message))
@@ -160,6 +163,8 @@ class Replay:
         through = self.accrued_through
         if day <= through:
             return
+        if self.rev is not None:
+            return self.rev.accrue_to(self, day)
         if self.open:
             grace = self.grace_days
             fen_days = 0
@@ -216,6 +221,8 @@ class Replay:
             amount -= x
             if keep:
                 lines.append(AllocationLine(source, on, None, None, LATE_FEE, x))
+        if self.rev is not None and amount:
+            amount = self.rev.pay_fee(amount, on, source, lines if keep else None)
         if amount and self.open:
             if self.open_unsorted:
                 self.open.sort(key=_allocation_order)
@@ -255,10 +262,14 @@ class Replay:
 
     def apply_credit(self, on: date, on_ord: int, post: bool) -> None:
         """Use the credit balance on whatever is billed and unpaid (late fee first)."""
-        if not self.credit or not (self.open or self.late_posted > self.late_paid):
+        rev = self.rev
+        if not self.credit or not (self.open or self.late_posted > self.late_paid
+                                   or (rev is not None and rev.posted > rev.paid)):
             return
         if post:
             self.accrue_to(on_ord)
+            if rev is not None:
+                rev.post(self, on)
             self.post_late_fee(on)
         credit = self.credit
         lines, rest = self.allocate(credit, on, CREDIT_SOURCE)
@@ -280,12 +291,13 @@ class Replay:
                     else:
                         due_now.append(p)
         keep = month >= recorder.statements_from
-        if due_now is None and not self.open and not self.pending_fen_days and not keep:
+        if due_now is None and not self.open and not self.pending_fen_days and not keep and self.rev is None:
             if recorder.keeps_activity:
                 recorder.statement_closed(month)
             return                   # nothing billed, owed or accrued: nothing to do
         on, on_ord, due, due_ord = statement_month(month, self.statement_day, self.due_days)
         self.accrue_to(on_ord)
+        rev_posted = self.rev.post(self, on) if self.rev is not None else 0
         posted = self.post_late_fee(on)
         new = []
         if due_now is not None:
@@ -309,13 +321,14 @@ class Replay:
                 self.to_bill = [p for p in self.to_bill if p.billed < p.uncancelled]
         if self.credit:
             self.apply_credit(on, on_ord, post=False)
+        minimum = self.rev.issue(self, on_ord, due_ord, new) if self.rev is not None else None
         if keep:
-            recorder.statement(self._issued(month, on, on_ord, due, new, posted))
+            recorder.statement(self._issued(month, on, on_ord, due, new, posted, minimum, rev_posted))
         if recorder.keeps_activity:
             recorder.statement_closed(month)
 
     def _issued(self, month: int, on: date, on_ord: int, due: date, new: list[BilledItem],
-                  posted: int) -> Statement:
+                posted: int, minimum: Optional[int] = None, rev_posted: int = 0) -> Statement:
         if self.open_unsorted:
             self.open.sort(key=_allocation_order)
             self.open_unsorted = False
@@ -325,7 +338,8 @@ class Replay:
                                  w.principal - w.refunded, w.fee, w.balance)
 
         late_unpaid = self.late_posted - self.late_paid
-        owed = sum(w.balance for w in self.open) + late_unpaid
+        rev_unpaid = self.rev.posted - self.rev.paid if self.rev is not None else 0
+        owed = sum(w.balance for w in self.open) + late_unpaid + rev_unpaid
         upcoming = []
         upcoming_dates = []
         for k in range(month + 1, month + 4):
@@ -339,11 +353,13 @@ class Replay:
         unpaid_principal = sum(w.principal - w.refunded - w.principal_paid for w in self.open)
         for p in self.to_bill:
             unpaid_principal += p.unbilled_principal()
+        total_due = max(0, owed - self.credit)
         return Statement(
             month - self.first_month + 1, on, due, None,
             tuple(line(w) for w in new), tuple(line(w) for w in self.open if w.statement_ord < on_ord), posted,
-            late_unpaid, self.credit, max(0, owed - self.credit), self.recorder.statement_activity(),
-            tuple(upcoming), tuple(upcoming_dates), unpaid_principal)
+            late_unpaid, self.credit, total_due, self.recorder.statement_activity(),
+            tuple(upcoming), tuple(upcoming_dates), unpaid_principal, total_due if minimum is None else minimum,
+            minimum is not None, rev_posted, rev_unpaid)
 
     # ---- events ------------------------------------------------------------------------------
     def purchase(self, t: Txn) -> None:
@@ -417,6 +433,8 @@ class Replay:
     def payoff(self, policy: str) -> int:
         """Early-settlement payoff now (late fee already posted): see ``payoff.payoff_amount``."""
         owed = self.late_posted - self.late_paid + sum(w.balance for w in self.open)
+        if self.rev is not None:
+            owed += self.rev.posted - self.rev.paid       # its accrual was posted by the repayment
         unbilled = []
         for p in self.to_bill:
             owed += p.unbilled_principal()
@@ -454,6 +472,8 @@ class Replay:
         on_ord = on.toordinal()
         if on_ord > self.accrued_through:
             self.accrue_to(on_ord)
+        if self.rev is not None:
+            self.rev.post(self, on)
         if self.pending_fen_days:
             self.post_late_fee(on)
         applied_as = "normal"
@@ -470,6 +490,8 @@ class Replay:
                 self.refusals[rid] = why
                 self.warn("settle_short", rid, f"repayment {rid}: {why}; applied as a normal repayment")
         lines, rest = self.allocate(amount, on, rid)
+        if self.rev is not None:
+            self.rev.repaid(amount, on_ord)
         if rest:
             self.credit += rest
         self.recorder.repaid(r, amount, applied_as, lines, rest, payoff)
@@ -495,6 +517,8 @@ class Replay:
             w.due = new_due
             w.due_ord = new_due_ord
         self.open_unsorted = True
+        if self.rev is not None:
+            self.rev.deferred(on_ord, new_due_ord)
         outstanding = sum(w.balance for w in unpaid)
         fee = int((self.cfg.deferral.fee_rate * outstanding).quantize(_ONE, rounding=self.rounding))
         if fee:
@@ -649,7 +673,17 @@ class Replay:
             credit_balance_fen=self.credit, statements=self.statements(), allocations=tuple(recorder.allocations),
             credit_uses=tuple(recorder.credit_uses),
             deferrals=tuple([self.deferred[m] for m in sorted(self.deferred)]) if self.deferred else (),
-            activity=tuple(recorder.activity), warnings=tuple(self.warnings))
+            activity=tuple(recorder.activity), warnings=tuple(self.warnings),
+            revolving_fee_owed_fen=self.rev.owed_fee() if self.rev is not None else 0,
+            minimum_status=self.overdue() if self.rev is not None else None)
+
+    def _minimum_status(self, items: tuple, late_owed: int, billed_and_unbilled: int) -> OverdueStatus:
+        """``overdue()`` by the unpaid minimum (SPEC 4.9, see ``engine.revolving``)."""
+        rev = self.rev
+        unpaid, since_ord, charges = rev.delinquency(self, self.as_of.toordinal())
+        since = date.fromordinal(since_ord) if since_ord is not None else None
+        owed = max(0, billed_and_unbilled + late_owed + rev.owed_fee() - self.credit)
+        return OverdueStatus.of_minimum(self.as_of, unpaid, since, charges, items, late_owed, owed)
 
     def overdue(self) -> OverdueStatus:
         """``account().overdue`` without building the account: the same ``OverdueStatus``."""
@@ -670,5 +704,7 @@ class Replay:
         late_owed = self.late_fee_owed()
         if len(overdue) > 1:
             overdue.sort(key=_allocation_order)
+        if self.rev is not None:
+            return self._minimum_status(frozen_items(overdue), late_owed, billed + unbilled)
         return OverdueStatus.of(self.as_of, frozen_items(overdue), late_owed,
                                 max(0, billed + unbilled + late_owed - self.credit))
