@@ -22,6 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from baitiao_cli.cli.app import app
+from decimal import Decimal as D
 
 CUSTOMERS = """customer_id,name,phone,opened_on,statement_day
 C1,张三,13812345678,2026-01-01,3
@@ -143,3 +144,40 @@ def test_repay_settle_includes_the_revolving_fee(data):
 def test_malformed_minimum_payment_config_is_refused(data):
     r = cli(data, "bill", "--as-of", "2026-03-03", config='[minimum_payment]\nenabled = true\nratio = "abc"\n')
     assert r.exit_code == 1 and "ratio" in r.stderr and "Traceback" not in r.stderr
+
+
+# --- the cost of paying only the minimum (12 months) -------------------------------------------------
+# C1 on 03-03: 908.55 owed, minimum 98.55 paid 03-12. Month 2 by hand: at 03-12 the revolving fee
+# 03-04..03-12 = 9 x 0.45 = 4.05 is posted; 98.55 pays 8.55 + 4.05 of fees and 85.95 of principal ->
+# 814.05 left. 04-03: fee 03-13..04-03 = 22 x 814.05 x 0.0005 = 8.95455 -> 8.95; total 823.00;
+# minimum 0.10 x 814.05 = 81.405 -> 81.41 + 8.95 = 90.36.
+
+def test_bill_customer_shows_the_cost_of_paying_only_the_minimum(data):
+    obj = json.loads(ok(cli(data, "bill", "--customer", "C1", "--as-of", "2026-03-03", "-f", "json")))
+    mo = obj["statements"][0]["minimum_only"]
+    assert len(mo["payments"]) == 12
+    assert [(p["due_date"], p["total_due"], p["minimum_due"], p["payment"]) for p in mo["payments"][:2]] == [
+        ("2026-03-12", "908.55", "98.55", "98.55"), ("2026-04-12", "823.00", "90.36", "90.36")]
+    assert mo["owed_now"] == "908.55"
+    # cost = paid + still owed after - owed now
+    assert D(mo["cost"]) == D(mo["total_paid"]) + D(mo["owed_after"]) - D("908.55") and D(mo["cost"]) > 0
+    table = ok(cli(data, "bill", "--customer", "C1", "--as-of", "2026-03-03", "-f", "table"))
+    assert "Paying only the minimum" in table
+
+
+def test_quote_customer_shows_the_cost_of_paying_only_the_minimum(data):
+    obj = json.loads(ok(cli(data, "quote", "--amount", "100", "--terms", "1", "--date", "2026-03-03",
+                            "--customer", "C1", "-f", "json")))
+    assert obj["minimum_only"]["payments"][0]["payment"] == "98.55"
+    # minimum off: the 900.00 unpaid since 02-12 makes C1 19 days past due, its line frozen: refused
+    off = cli(data, "quote", "--amount", "100", "--terms", "1", "--date", "2026-03-03", "--customer", "C1",
+              "-f", "json", config="")
+    assert off.exit_code == 1 and "frozen (19 days past due)" in off.stderr and "Traceback" not in off.stderr
+
+
+def test_bill_customer_out_text_has_the_minimum_only_lines(data, tmp_path):
+    ok(cli(data, "bill", "--customer", "C1", "--as-of", "2026-03-03", "--out", str(tmp_path / "one")))
+    text = (tmp_path / "one" / "2026-03-03" / "C1.txt").read_text(encoding="utf-8")
+    assert "最低还款额 MINIMUM DUE: 98.55" in text and "If you pay only the minimum (最低还款) for 12 months" in text
+    obj = json.loads((tmp_path / "one" / "2026-03-03" / "C1.json").read_text(encoding="utf-8"))
+    assert obj["minimum_only"]["payments"][1]["minimum_due"] == "90.36"

@@ -119,6 +119,12 @@ class Revolving:
         if not self.records:
             return 0
         grace = self.grace
+        repaid = self.repaid_total
+        recent = self.records[-4:]
+        if all(r.minimum <= repaid - r.repaid_at_issue for r in recent):
+            first = self.star(through + 1)   # every S* of these days is ``first`` or one of ``recent``
+            if first is None or first.minimum <= repaid - first.repaid_at_issue:
+                return 0                     # no unpaid minimum: no late fee
         cuts = sorted({r.due_ord + grace + 1 for r in self.records[-4:] if through + 1 < r.due_ord + grace + 1 <= day})
         starts = [through + 1] + cuts
         ends = cuts + [day + 1]

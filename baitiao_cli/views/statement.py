@@ -26,7 +26,7 @@ when the statement was issued (a carried item shows its remaining amount there).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
 from unicodedata import east_asian_width
 
 from ..engine.account import (
@@ -35,6 +35,9 @@ from ..engine.account import (
 from ..engine.money import fen_str, to_fen
 from ..privacy import mask_phone
 from ..render import Table
+
+if TYPE_CHECKING:
+    from ..engine.minimum_only import MinimumOnlyCost
 
 SUMMARY_HEADERS = (
     "customer_id", "name", "phone", "statement_date", "due_date", "deferred_due_date", "new_principal",
@@ -327,6 +330,39 @@ def customer_tables(account: Account, st: Statement) -> list[Table]:
                      align_right=frozenset({"principal", "fee", "amount"}),
                      footer=" · ".join(f"{sd.isoformat()} {fen_str(a)}" for sd, a in upcoming_totals(st)))
     return [items, activity, upcoming]
+
+
+def minimum_only_json(cost: "MinimumOnlyCost") -> dict[str, Any]:
+    """The cost of paying only the minimum (``engine.minimum_only``) as JSON."""
+    return {"as_of": cost.as_of.isoformat(), "owed_now": fen_str(cost.owed_now_fen),
+            "total_paid": fen_str(cost.total_paid_fen), "owed_after": fen_str(cost.owed_after_fen),
+            "cost": fen_str(cost.cost_fen),
+            "payments": [{"statement_date": p.statement_date.isoformat(), "due_date": p.due_date.isoformat(),
+                          "total_due": fen_str(p.total_due_fen), "minimum_due": fen_str(p.minimum_due_fen),
+                          "payment": fen_str(p.payment_fen), "paid_on": p.paid_on.isoformat()}
+                         for p in cost.payments]}
+
+
+def minimum_only_text(cost: "MinimumOnlyCost") -> str:
+    """The lines the text statement gains: paying only the minimum for the next twelve bills."""
+    lines = ["", f"If you pay only the minimum (最低还款) for {len(cost.payments)} months"]
+    lines += _cols([["statement", "due", "total due", "minimum due", "payment"]]
+                   + [[p.statement_date.isoformat(), p.due_date.isoformat(), fen_str(p.total_due_fen),
+                       fen_str(p.minimum_due_fen), fen_str(p.payment_fen)] for p in cost.payments], {2, 3, 4})
+    lines.append(f"  you pay {fen_str(cost.total_paid_fen)} and still owe {fen_str(cost.owed_after_fen)}: "
+                 f"{fen_str(cost.cost_fen)} more than the {fen_str(cost.owed_now_fen)} owed now")
+    return "\n".join(lines) + "\n"
+
+
+def minimum_only_table(cost: "MinimumOnlyCost") -> Table:
+    """Paying only the minimum for the next twelve bills, as a table."""
+    return Table(headers=("statement", "due", "total due", "minimum due", "payment"),
+                 rows=[[p.statement_date.isoformat(), p.due_date.isoformat(), fen_str(p.total_due_fen),
+                        fen_str(p.minimum_due_fen), fen_str(p.payment_fen)] for p in cost.payments],
+                 title=f"Paying only the minimum (最低还款) for {len(cost.payments)} months",
+                 align_right=frozenset({"total due", "minimum due", "payment"}),
+                 footer=(f"paid {fen_str(cost.total_paid_fen)} · still owed after {fen_str(cost.owed_after_fen)} · "
+                         f"owed now {fen_str(cost.owed_now_fen)} · cost {fen_str(cost.cost_fen)}"))
 
 
 def no_statement_table(customer_id: str) -> Table:
