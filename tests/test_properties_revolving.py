@@ -98,3 +98,35 @@ def test_paying_every_total_due_by_its_due_date_never_costs_a_revolving_fee(acc,
     assert all(s.revolving_fee_posted_fen == 0 for s in acct.statements)
     assert not any(ln.component == REVOLVING_FEE for a in acct.allocations for ln in a.lines)
     assert not acct.overdue.is_overdue
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(accounts())
+def test_revolving_fee_matches_a_day_by_day_oracle(acc):
+    """The event-driven revolving fee equals SPEC 4.9 summed day by day: for each day d, daily_rate x
+    the unpaid principal, at the start of d, of pay-in-full items due before d; rounded at each posting
+    (each repayment date and statement date; refunds left out so that no credit use posts)."""
+    cust, txns, reps, defs, cfg, as_of = acc
+    cfg = minimum_on(cfg)
+    txns = [t for t in txns if t.type == "purchase"]
+    acct = replay(cust, txns, reps, defs, cfg, as_of)
+    rate = cfg.minimum_payment.daily_rate
+    rounding = cfg.billing.rounding
+    posting_days = sorted({r.date for r in reps if r.date <= as_of} | {s.statement_date for s in acct.statements})
+    start = min([t.date for t in txns] + [cust.opened_on])
+    total = 0
+    fen_days = 0
+    day = start + timedelta(days=1)
+    while day <= as_of:
+        prev = replay(cust, txns, reps, defs, cfg, day - timedelta(days=1), statements="none")
+        fen_days += sum(i.outstanding_principal_fen for i in prev.items
+                        if i.kind == "purchase" and not i.accelerated and i.due_date < day)
+        if day in posting_days:
+            total += int((rate * fen_days).quantize(1, rounding=rounding))
+            fen_days = 0
+        day += timedelta(days=1)
+    total += int((rate * fen_days).quantize(1, rounding=rounding)) if fen_days else 0
+    rev_paid = sum(ln.amount_fen for a in acct.allocations + acct.credit_uses for ln in a.lines
+                   if ln.component == REVOLVING_FEE)
+    event(f"revolving fee: {total > 0}")
+    assert rev_paid + acct.revolving_fee_owed_fen == total

@@ -165,3 +165,17 @@ def test_off_minimum_due_equals_total_due():
 def test_latest_statement_fast_path_equals_full_replay():
     st = latest_statement(cust(), A2000, [], [], mcfg(), d("2026-03-20")).statement
     assert st == mrun("2026-03-20", A2000).statement_on(d("2026-03-03"))
+
+
+def test_deferral_allowed_when_the_minimum_is_met_refused_when_it_is_not():
+    # minimum on: 02-03 bill (1000.00, minimum 100.00) paid 100.00 on 02-10 -> not overdue by the minimum on
+    # 03-05 (900.00 of it unpaid after 02-12 would be overdue by the item rule), so the 03-03 bill (B 200.00)
+    # may be deferred; with nothing paid the 02-03 minimum is unpaid: refused.
+    from ledger_helpers import defer
+    txns = A1000 + [buy("B", "2026-02-10", "200.00")]
+    dfr = [defer("D1", "2026-03-03", "2026-03-05", 10)]
+    ok = mrun("2026-03-05", txns, [pay("P", "2026-02-10", "100.00")], defs=dfr)
+    assert [x.deferral_id for x in ok.deferrals] == ["D1"]
+    assert run("2026-03-05", txns, [pay("P", "2026-02-10", "100.00")], defs=dfr).deferrals == ()   # minimum off
+    refused = mrun("2026-03-05", txns, defs=dfr)
+    assert refused.deferrals == () and any("minimum payment is unpaid" in w for w in refused.warnings)

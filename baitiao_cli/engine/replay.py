@@ -547,7 +547,10 @@ class Replay:
             return f"{d.days} days is outside 1..{self.cfg.deferral.max_days}"
         on_ord = d.date.toordinal()
         grace = self.grace_days
-        if any(w.balance and on_ord > w.due_ord + grace for w in self.open):
+        if self.rev is not None:
+            if self.rev.delinquency(self, on_ord)[0]:
+                return "the account is overdue (a minimum payment is unpaid)"
+        elif any(w.balance and on_ord > w.due_ord + grace for w in self.open):
             return "the account is overdue"
         if not any(w.balance for w in self._statement_items(month)):
             return f"nothing is unpaid on statement {s}"
