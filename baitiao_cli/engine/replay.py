@@ -151,7 +151,10 @@ class Replay:
         self.refusals: dict[str, str] = {}   # repayment/deferral id -> why the rules refused/changed it
         self.repayment_ids: set[str] = set()
         # SPEC 4.9 minimum payment and revolving: None when off (every hook tests only this)
-        self.rev: Optional[Revolving] = Revolving(cfg, self.rounding) if cfg.minimum_payment.enabled else None
+        self.rev: Optional[Revolving] = None
+        if cfg.minimum_payment.enabled:
+            self.rev = Revolving(cfg, self.rounding)
+            self.accrue_to = self._accrue_revolving     # the accrual by the minimum; off: no test in the hot path
 
     def warn(self, kind: str, record_id: str, message: str) -> None:
         self.warnings.append(EngineWarning(kind, record_id, message))
@@ -163,8 +166,6 @@ class Replay:
         through = self.accrued_through
         if day <= through:
             return
-        if self.rev is not None:
-            return self.rev.accrue_to(self, day)
         if self.open:
             grace = self.grace_days
             fen_days = 0
@@ -185,6 +186,10 @@ class Replay:
                 self.pending_fen_days += fen_days
                 self.total_fen_days += fen_days
         self.accrued_through = day
+
+    def _accrue_revolving(self, day: int) -> None:
+        """``accrue_to`` when the minimum payment is on (SPEC 4.9): ``Revolving.accrue_to``."""
+        self.rev.accrue_to(self, day)
 
     def late_fee_for(self, fen_days: int) -> int:
         """Fen to post for ``fen_days``: rounded, and capped by late_fee.cap_ratio if set."""
@@ -291,13 +296,14 @@ class Replay:
                     else:
                         due_now.append(p)
         keep = month >= recorder.statements_from
-        if due_now is None and not self.open and not self.pending_fen_days and not keep and self.rev is None:
+        rev = self.rev
+        if due_now is None and not self.open and not self.pending_fen_days and not keep and rev is None:
             if recorder.keeps_activity:
                 recorder.statement_closed(month)
             return                   # nothing billed, owed or accrued: nothing to do
         on, on_ord, due, due_ord = statement_month(month, self.statement_day, self.due_days)
         self.accrue_to(on_ord)
-        rev_posted = self.rev.post(self, on) if self.rev is not None else 0
+        rev_posted = rev.post(self, on) if rev is not None else 0
         posted = self.post_late_fee(on)
         new = []
         if due_now is not None:
@@ -321,7 +327,7 @@ class Replay:
                 self.to_bill = [p for p in self.to_bill if p.billed < p.uncancelled]
         if self.credit:
             self.apply_credit(on, on_ord, post=False)
-        minimum = self.rev.issue(self, on_ord, due_ord, new) if self.rev is not None else None
+        minimum = rev.issue(self, on_ord, due_ord, new) if rev is not None else None
         if keep:
             recorder.statement(self._issued(month, on, on_ord, due, new, posted, minimum, rev_posted))
         if recorder.keeps_activity:
@@ -472,8 +478,9 @@ class Replay:
         on_ord = on.toordinal()
         if on_ord > self.accrued_through:
             self.accrue_to(on_ord)
-        if self.rev is not None:
-            self.rev.post(self, on)
+        rev = self.rev
+        if rev is not None:
+            rev.post(self, on)
         if self.pending_fen_days:
             self.post_late_fee(on)
         applied_as = "normal"
@@ -490,8 +497,8 @@ class Replay:
                 self.refusals[rid] = why
                 self.warn("settle_short", rid, f"repayment {rid}: {why}; applied as a normal repayment")
         lines, rest = self.allocate(amount, on, rid)
-        if self.rev is not None:
-            self.rev.repaid(amount, on_ord)
+        if rev is not None:
+            rev.repaid(amount, on_ord)
         if rest:
             self.credit += rest
         self.recorder.repaid(r, amount, applied_as, lines, rest, payoff)
