@@ -181,3 +181,17 @@ def test_bill_customer_out_text_has_the_minimum_only_lines(data, tmp_path):
     assert "最低还款额 MINIMUM DUE: 98.55" in text and "If you pay only the minimum (最低还款) for 12 months" in text
     obj = json.loads((tmp_path / "one" / "2026-03-03" / "C1.json").read_text(encoding="utf-8"))
     assert obj["minimum_only"]["payments"][1]["minimum_due"] == "90.36"
+
+
+def test_defer_refused_while_a_minimum_is_unpaid(data):
+    # C2 paid nothing of its 200.00 minimum due 02-12; a purchase billed on 03-03 cannot be deferred on 03-05.
+    with (data / "transactions.csv").open("a", encoding="utf-8") as f:
+        f.write("T3,C2,2026-02-10,50.00,1\nT4,C1,2026-02-10,50.00,1\n")
+    args = ["--statement-date", "2026-03-03", "--days", "10", "--date", "2026-03-05", "--as-of", "2026-03-05",
+            "-f", "json"]
+    r = cli(data, "defer", "--customer", "C2", "--ref", "D1", *args)
+    assert r.exit_code == 1 and "minimum payment is unpaid" in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == "" and not (data / "deferrals.csv").exists()
+    # C1 met its minimum: the deferral is accepted although 900.00 of the 02-03 bill is past due
+    obj = json.loads(ok(cli(data, "defer", "--customer", "C1", "--ref", "D2", *args)))
+    assert obj["status"] == "recorded"
