@@ -1,4 +1,5 @@
-"""The replay core: one customer's events applied in order to one working state (SPEC 4.1-4.7).
+"""The replay core: one customer's events applied in order to one working state (SPEC 4.1-4.7;
+4.9 minimum payment and revolving through ``engine.revolving`` when it is on).
 
 ``Replay(customer, cfg, as_of, recorder).run(txns, repayments, deferrals)`` applies the rules;
 the views are derived from the one state it leaves: ``account()`` (the frozen ``Account``),
@@ -213,7 +214,8 @@ class Replay:
 
     # ---- allocation ---------------------------------------------------------------------------
     def allocate(self, amount: int, on: date, source: str) -> tuple[list[AllocationLine], int]:
-        """Pay posted late fee, then billed items oldest due first (fee before principal).
+        """Pay posted late fee, (posted revolving fee, minimum payment on), then billed items oldest
+        due first (fee before principal).
 
         Returns the allocation lines (an empty list unless the recorder keeps them) and what is left.
         """
