@@ -130,3 +130,34 @@ def test_revolving_fee_matches_a_day_by_day_oracle(acc):
                    if ln.component == REVOLVING_FEE)
     event(f"revolving fee: {total > 0}")
     assert rev_paid + acct.revolving_fee_owed_fen == total
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(accounts(), st.data())
+def test_paying_every_minimum_by_its_due_date_is_never_overdue_nor_late(acc, data):
+    """Pay exactly each statement's minimum due, on a day from its date to its due date: the account
+    is never overdue and never charged a late fee (the revolving fee is what it costs)."""
+    cust, txns, _reps, _defs, cfg, as_of = acc
+    cfg = minimum_on(cfg)
+    txns = [t for t in txns if t.type == "purchase"]
+    reps: list[Repayment] = []
+    seen = set()
+    while True:
+        acct = replay(cust, txns, reps, [], cfg, as_of)
+        todo = [s for s in acct.statements if s.statement_date not in seen]
+        if not todo:
+            break
+        s = todo[0]
+        seen.add(s.statement_date)
+        if s.minimum_due_fen and s.due_date <= as_of:
+            day = s.statement_date + timedelta(days=data.draw(st.integers(0, (s.due_date - s.statement_date).days)))
+            reps.append(Repayment(f"Y{len(reps)}", cust.customer_id, day, D(s.minimum_due_fen) / 100, "normal",
+                                  seq=len(reps)))
+    acct = replay(cust, txns, reps, [], cfg, as_of)
+    event(f"minimum payments: {min(len(reps), 4)}")
+    assert acct.late_fees.posted_fen == 0 and acct.late_fees.owed_fen == 0
+    for k in range(len(acct.statements)):
+        day = acct.statements[k].statement_date + timedelta(days=12)
+        if day <= as_of:
+            assert not replay(cust, txns, reps, [], cfg, day, statements="none").overdue.is_overdue
+    assert not acct.overdue.is_overdue
