@@ -179,3 +179,16 @@ def test_deferral_allowed_when_the_minimum_is_met_refused_when_it_is_not():
     assert run("2026-03-05", txns, [pay("P", "2026-02-10", "100.00")], defs=dfr).deferrals == ()   # minimum off
     refused = mrun("2026-03-05", txns, defs=dfr)
     assert refused.deferrals == () and any("minimum payment is unpaid" in w for w in refused.warnings)
+
+
+def test_conversion_hook_recomputes_the_minimum_spec_4_10_example():
+    # SPEC 4.10: 2400.00 pay-in-full billed 02-03 (minimum 240.00); 1800.00 converted on 02-05:
+    # the bill asks 600.00 with a minimum of 0.10 x 600.00 = 60.00 (the hook the conversion calls).
+    from baitiao_cli.engine.recorder import Recorder
+    from baitiao_cli.engine.replay import Replay
+
+    r = Replay(cust(), mcfg(), d("2026-02-05"), Recorder()).run([buy("A", "2026-01-10", "2400.00")], [], [])
+    on_ord = d("2026-02-03").toordinal()
+    assert r.rev.minimum_of(on_ord) == 24000
+    assert r.rev.converted(on_ord, 180000) == 6000 and r.rev.minimum_of(on_ord) == 6000
+    assert r.rev.converted(d("2026-02-04").toordinal(), 100) is None

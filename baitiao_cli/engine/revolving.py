@@ -37,11 +37,16 @@ _ONE = Decimal(1)
 class MinimumRecord:
     """One issued statement as the minimum-payment rules see it (mutable, private)."""
 
-    __slots__ = ("on_ord", "due_ord", "minimum", "charges", "repaid_at_issue", "paid_by_due", "missed_at_next")
+    __slots__ = ("on_ord", "due_ord", "minimum", "charges", "repaid_at_issue", "paid_by_due", "missed_at_next",
+                 "new_revolving", "rest", "total")
 
-    def __init__(self, on_ord: int, due_ord: int, minimum: int, charges: int, repaid_at_issue: int):
+    def __init__(self, on_ord: int, due_ord: int, minimum: int, charges: int, repaid_at_issue: int,
+                 new_revolving: int = 0, rest: int = 0, total: int = 0):
         self.on_ord, self.due_ord = on_ord, due_ord
         self.minimum = minimum              # minimum due (fen)
+        self.new_revolving = new_revolving  # revolving principal newly billed (unpaid at issue)
+        self.rest = rest                    # the minimum's other parts (fixed, charges, carried, - credit)
+        self.total = total                  # total due at issue
         self.charges = charges              # unpaid charges (late + revolving fee) counted in the minimum
         self.repaid_at_issue = repaid_at_issue
         self.paid_by_due = 0                # repayments dated from the statement date to due + grace
@@ -204,15 +209,33 @@ class Revolving:
         total = max(0, new_rev + new_fixed + carried_rev + carried_fixed + charges - replay.credit)
         prev = self.records[-1] if self.records else None
         at_ratio = prev is not None and prev.paid_by_due >= prev.minimum and carried_rev >= self.threshold
-        minimum = (self.round(ratio * new_rev) + new_fixed + charges + carried_fixed
-                   + (self.round(ratio * carried_rev) if at_ratio else carried_rev) - replay.credit)
-        minimum = max(0, min(minimum, total))
+        rest = (new_fixed + charges + carried_fixed + (self.round(ratio * carried_rev) if at_ratio else carried_rev)
+                - replay.credit)
+        minimum = max(0, min(self.round(ratio * new_rev) + rest, total))
         if prev is not None:
             prev.missed_at_next = self.unpaid(prev, total) > 0
-        rec = MinimumRecord(on_ord, due_ord, minimum, charges, self.repaid_total)
+        rec = MinimumRecord(on_ord, due_ord, minimum, charges, self.repaid_total, new_rev, rest, total)
         self.records.append(rec)
         self.by_ord[on_ord] = rec
         return minimum
+
+    def converted(self, on_ord: int, fen: int) -> Optional[int]:
+        """SPEC 4.10 hook: ``fen`` of the revolving principal billed on the statement of ``on_ord`` was
+        converted into installments: its minimum is recomputed on what is left (``ratio x`` the
+        revolving principal left + the other parts, within 0..the reduced total). Returns the new
+        minimum (None: no such statement)."""
+        rec = self.by_ord.get(on_ord)
+        if rec is None:
+            return None
+        rec.new_revolving = max(0, rec.new_revolving - fen)
+        rec.total = max(0, rec.total - fen)
+        rec.minimum = max(0, min(self.round(self.ratio * rec.new_revolving) + rec.rest, rec.total))
+        return rec.minimum
+
+    def minimum_of(self, on_ord: int) -> Optional[int]:
+        """The (possibly recomputed) minimum due of the statement of ``on_ord``."""
+        rec = self.by_ord.get(on_ord)
+        return None if rec is None else rec.minimum
 
     # ---- delinquency ---------------------------------------------------------------------------
     def delinquency(self, replay: "Replay", as_of_ord: int) -> tuple[int, Optional[int], int]:
