@@ -290,3 +290,29 @@ def test_batch_runs_see_the_conversions_whatever_the_jobs(data):
     acct = next(a for a in json.loads(r.stdout)["accounts"] if a["customer_id"] == "C1")
     # 600.00 overdue from 02-13 (DPD 36 on 03-20) and period 1 (610.80) from 03-13: 1210.80
     assert (acct["dpd"], acct["overdue_amount"]) == (36, "1210.80")
+
+
+def test_with_the_minimum_payment_on_the_converted_bill_asks_a_new_minimum(tmp_path):
+    """SPEC 4.10 worked example with [minimum_payment] on (SPEC 4.9): 2400.00 pay-in-full billed
+    02-03 has a minimum of 10% = 240.00; after 1800.00 is converted on 02-05 the bill asks
+    600.00 and its minimum is recomputed on the 600.00 of pay-in-full principal left: 60.00."""
+    d = make_dir(tmp_path, CONV_HEADER + "V1,C1,2026-02-03,2026-02-05,1800.00,3,\n")
+    cfg = tmp_path / "rev.toml"
+    cfg.write_text("[minimum_payment]\nenabled = true\n", encoding="utf-8")
+    before = CliRunner().invoke(app, ["bill", "--data-dir", str(d), "--config", str(cfg), "--customer", "C1",
+                                      "--as-of", "2026-02-04", "--format", "json"])
+    assert before.exit_code == 0, before.stderr
+    st = json.loads(before.stdout)["statements"][0]
+    assert (st["total_due"], st["minimum_due"]) == ("2400.00", "240.00")
+    after = CliRunner().invoke(app, ["bill", "--data-dir", str(d), "--config", str(cfg), "--customer", "C1",
+                                     "--as-of", "2026-02-05", "--format", "json"])
+    assert after.exit_code == 0, after.stderr
+    st = json.loads(after.stdout)["statements"][0]
+    assert (st["total_due"], st["minimum_due"]) == ("600.00", "60.00")
+    # paying that minimum by the due date keeps the account current: no DPD on 02-20
+    (d / "repayments.csv").write_text("repayment_id,customer_id,date,amount\nR1,C1,2026-02-10,60.00\n",
+                                      encoding="utf-8")
+    rep = CliRunner().invoke(app, ["overdue-report", "--data-dir", str(d), "--config", str(cfg),
+                                   "--as-of", "2026-02-20", "--format", "json"])
+    assert rep.exit_code == 0, rep.stderr
+    assert all(a["customer_id"] != "C1" for a in json.loads(rep.stdout)["accounts"])

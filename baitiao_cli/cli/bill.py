@@ -45,7 +45,8 @@ def _progress(total: int):
 
 def _show(result: Billing, fmt: Format, customer: Optional[str]) -> None:
     from ..views.statement import (
-        batch_table, batch_table_row, customer_tables, no_statement_table, statement_json, summary_row, summary_table,
+        batch_table, batch_table_row, customer_tables, minimum_only_json, minimum_only_table, no_statement_table,
+        statement_json, summary_row, summary_table,
     )
 
     day = result.day
@@ -53,6 +54,9 @@ def _show(result: Billing, fmt: Format, customer: Optional[str]) -> None:
         pairs = result.statements
         obj = {"as_of": day.isoformat(), "statements": [statement_json(a, s) for a, s in pairs]}
         tables = customer_tables(*pairs[0]) if pairs else [no_statement_table(customer)]
+        if result.minimum_only is not None:
+            obj["statements"][0]["minimum_only"] = minimum_only_json(result.minimum_only)
+            tables.append(minimum_only_table(result.minimum_only))
         emit(fmt.value, json_obj=obj, tables=tables, csv_table=summary_table([summary_row(a, s) for a, s in pairs]))
     elif fmt is Format.json:
         emit_document([("as_of", day.isoformat())], "statements", (r.json for r in result.rows))

@@ -34,6 +34,7 @@ CONVERSION_ITEM = "conversion"      # period i of a statement installment (SPEC 
 
 # Allocation components
 LATE_FEE = "late_fee"
+REVOLVING_FEE = "revolving_fee"     # the revolving service fee (SPEC 4.9; minimum payment on)
 FEE = "fee"
 PRINCIPAL = "principal"
 CREDIT = "credit"                   # the part of a repayment that became credit balance
@@ -46,6 +47,7 @@ ACT_CREDIT_APPLIED = "credit_applied"   # credit balance used to pay billed item
 ACT_LATE_FEE = "late_fee_posted"    # late fee posted (at a repayment or a statement date)
 ACT_DEFERRAL = "deferral"           # a deferral of a statement
 ACT_CONVERSION = "conversion"       # a statement installment (SPEC 4.10): principal moved into a plan
+ACT_REVOLVING_FEE = "revolving_fee_posted"   # revolving fee posted (minimum payment on)
 
 
 class EngineWarning(str):
@@ -253,8 +255,15 @@ class Statement:
     upcoming: tuple[ScheduledPeriod, ...]     # periods due on the next three statements
     upcoming_dates: tuple[date, ...]          # those next three statement dates
     unpaid_principal_fen: int = 0             # all unpaid principal at issue, billed and unbilled
+    minimum_due_fen: int = 0                  # SPEC 4.9 minimum due (= total_due when the minimum is off)
+    revolving: bool = False                   # issued with the minimum payment on (revolving fee shown)
+    revolving_fee_posted_fen: int = 0         # revolving fee posted on this statement date
+    revolving_fee_unpaid_fen: int = 0         # all posted revolving fee unpaid at issue
 
     unpaid_principal = _yuan("unpaid_principal_fen")
+    minimum_due = _yuan("minimum_due_fen")
+    revolving_fee_posted = _yuan("revolving_fee_posted_fen")
+    revolving_fee_unpaid = _yuan("revolving_fee_unpaid_fen")
 
     def available_credit_fen(self, limit_fen: int) -> int:
         """Credit line left at issue: limit - all unpaid principal, never below 0."""
@@ -375,9 +384,21 @@ class OverdueStatus:
                    overdue_fee_fen=sum(i.outstanding_fee_fen for i in items),
                    late_fee_owed_fen=late_fee_owed_fen, total_owed_fen=total_owed_fen)
 
+    @classmethod
+    def of_minimum(cls, as_of: date, unpaid_minimum_fen: int, since: Optional[date], charges_fen: int,
+                   items: tuple[Item, ...], late_fee_owed_fen: int, total_owed_fen: int) -> "OverdueStatus":
+        """The status by the unpaid minimum (SPEC 4.9): the overdue amount is S*'s unpaid minimum
+        (``overdue_fee_fen`` its unpaid charges, ``overdue_principal_fen`` the rest), DPD counted
+        from ``since`` (the first due date of the run of missed minimums); ``items``: the billed
+        items unpaid after their due date + grace, for information."""
+        if not unpaid_minimum_fen or since is None:
+            return cls(as_of, 0, None, (), 0, 0, late_fee_owed_fen, total_owed_fen)
+        return cls(as_of, (as_of - since).days, since, items, unpaid_minimum_fen - charges_fen, charges_fen,
+                   late_fee_owed_fen, total_owed_fen)
+
     @property
     def is_overdue(self) -> bool:
-        return bool(self.items)
+        return bool(self.items) or self.overdue_principal_fen + self.overdue_fee_fen > 0
 
     @property
     def overdue_amount_fen(self) -> int:
@@ -422,6 +443,8 @@ class Account:
     activity: tuple[Activity, ...]
     warnings: tuple[str, ...] = field(default=())
     conversions: tuple[ConversionApplied, ...] = field(default=())
+    revolving_fee_owed_fen: int = 0          # SPEC 4.9: posted unpaid + accrued shown (0 when the minimum is off)
+    minimum_status: Optional[OverdueStatus] = None   # the delinquency by the minimum (None when off)
 
     # ---- money positions -------------------------------------------------------------
     credit_balance = _yuan("credit_balance_fen")
@@ -451,9 +474,11 @@ class Account:
     @property
     def total_due_fen(self) -> int:
         """SPEC 4.1 on ``as_of``: billed outstanding + late fee owed - credit, never below 0."""
-        return max(0, self.billed_outstanding_fen + self.late_fees.owed_fen - self.credit_balance_fen)
+        return max(0, self.billed_outstanding_fen + self.late_fees.owed_fen + self.revolving_fee_owed_fen
+                   - self.credit_balance_fen)
 
     total_due = _yuan("total_due_fen")
+    revolving_fee_owed = _yuan("revolving_fee_owed_fen")
 
     def available_credit_fen(self, limit_fen: Optional[int] = None) -> Optional[int]:
         """limit - all unpaid principal (billed and unbilled), never below 0.
@@ -497,7 +522,9 @@ class Account:
 
     @property
     def overdue(self) -> OverdueStatus:
-        """DPD, overdue principal/fee and late fee owed on ``as_of`` (SPEC 4.7)."""
+        """DPD, overdue principal/fee and late fee owed on ``as_of`` (SPEC 4.7; 4.9 when the minimum is on)."""
+        if self.minimum_status is not None:
+            return self.minimum_status
         owed = self.late_fees.owed_fen
         return OverdueStatus.of(self.as_of, self.overdue_items(), owed,
                                 max(0, self.billed_outstanding_fen + self.unbilled_principal_fen + owed

@@ -55,7 +55,8 @@ def payoff_fen(account: Account, on: Optional[date] = None, policy: Optional[str
     for period in account.scheduled:
         entry = unbilled.setdefault(period.txn_id, [period.fee_fen, 0])
         entry[1] += 1
-    owed = account.late_fees.owed_fen + account.billed_outstanding_fen + account.unbilled_principal_fen
+    owed = (account.late_fees.owed_fen + account.revolving_fee_owed_fen + account.billed_outstanding_fen
+            + account.unbilled_principal_fen)
     return settlement_payoff_fen(owed, account.credit_balance_fen, policy, unbilled.values())
 
 

@@ -19,7 +19,8 @@ from datetime import date
 from typing import Optional
 
 from .account import (
-    ACT_CONVERSION, ACT_CREDIT_APPLIED, ACT_DEFERRAL, ACT_LATE_FEE, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, CREDIT, CREDIT_SOURCE,
+    ACT_CONVERSION, ACT_CREDIT_APPLIED, ACT_DEFERRAL, ACT_LATE_FEE, ACT_PAYMENT, ACT_REFUND, ACT_REVOLVING_FEE,
+    ACT_SETTLEMENT, CREDIT, CREDIT_SOURCE,
     Activity, Allocation, AllocationLine, DeferralApplied, Statement,
 )
 from .model import Conversion, Deferral, Repayment
@@ -51,6 +52,9 @@ class Recorder:
 
     def late_fee_posted(self, on: date, fen: int) -> None:
         pass
+
+    def revolving_fee_posted(self, on: date, fen: int) -> None:
+        """A revolving fee posted (SPEC 4.9; only with the minimum payment on)."""
 
     def credit_applied(self, on: date, used_fen: int, lines: list[AllocationLine]) -> None:
         pass
@@ -102,6 +106,9 @@ class _ActivityRecorder(Recorder):
 
     def late_fee_posted(self, on: date, fen: int) -> None:
         self.activity.append(Activity(on, ACT_LATE_FEE, "", fen))
+
+    def revolving_fee_posted(self, on: date, fen: int) -> None:
+        self.activity.append(Activity(on, ACT_REVOLVING_FEE, "", fen))
 
     def credit_applied(self, on: date, used_fen: int, lines: list[AllocationLine]) -> None:
         self.activity.append(Activity(on, ACT_CREDIT_APPLIED, "", used_fen))
@@ -171,6 +178,10 @@ class LatestStatementRecorder(_ActivityRecorder):
     def late_fee_posted(self, on: date, fen: int) -> None:
         if self.listening:
             super().late_fee_posted(on, fen)
+
+    def revolving_fee_posted(self, on: date, fen: int) -> None:
+        if self.listening:
+            super().revolving_fee_posted(on, fen)
 
     def credit_applied(self, on: date, used_fen: int, lines: list[AllocationLine]) -> None:
         if self.listening:

@@ -1,4 +1,5 @@
-"""The replay core: one customer's events applied in order to one working state (SPEC 4.1-4.7).
+"""The replay core: one customer's events applied in order to one working state (SPEC 4.1-4.7;
+4.9 minimum payment and revolving through ``engine.revolving`` when it is on).
 
 ``Replay(customer, cfg, as_of, recorder).run(txns, repayments, deferrals)`` applies the rules;
 the views are derived from the one state it leaves: ``account()`` (the frozen ``Account``),
@@ -27,6 +28,7 @@ from .model import REFUND, SETTLE, Conversion, Customer, Deferral, Repayment, Tx
 from .money import ROUNDING_MODES, dec, to_fen
 from .payoff import charges_fee, settlement_payoff_fen
 from .recorder import Recorder
+from .revolving import Revolving
 from .schedule import period_fee
 
 _ONE = Decimal(1)
@@ -152,6 +154,11 @@ class Replay:
         self.warnings: list[EngineWarning] = []
         self.refusals: dict[str, str] = {}   # repayment/deferral id -> why the rules refused/changed it
         self.repayment_ids: set[str] = set()
+        # SPEC 4.9 minimum payment and revolving: None when off (every hook tests only this)
+        self.rev: Optional[Revolving] = None
+        if cfg.minimum_payment.enabled:
+            self.rev = Revolving(cfg, self.rounding)
+            self.accrue_to = self._accrue_revolving     # the accrual by the minimum; off: no test in the hot path
 
     def warn(self, kind: str, record_id: str, message: str) -> None:
         self.warnings.append(EngineWarning(kind, record_id, message))
@@ -184,6 +191,10 @@ class Replay:
                 self.total_fen_days += fen_days
         self.accrued_through = day
 
+    def _accrue_revolving(self, day: int) -> None:
+        """``accrue_to`` when the minimum payment is on (SPEC 4.9): ``Revolving.accrue_to``."""
+        self.rev.accrue_to(self, day)
+
     def late_fee_for(self, fen_days: int) -> int:
         """Fen to post for ``fen_days``: rounded, and capped by late_fee.cap_ratio if set."""
         fen = int((self.daily_rate * fen_days).quantize(_ONE, rounding=self.rounding))
@@ -206,7 +217,8 @@ class Replay:
 
     # ---- allocation ---------------------------------------------------------------------------
     def allocate(self, amount: int, on: date, source: str) -> tuple[list[AllocationLine], int]:
-        """Pay posted late fee, then billed items oldest due first (fee before principal).
+        """Pay posted late fee, (posted revolving fee, minimum payment on), then billed items oldest
+        due first (fee before principal).
 
         Returns the allocation lines (an empty list unless the recorder keeps them) and what is left.
         """
@@ -219,6 +231,8 @@ class Replay:
             amount -= x
             if keep:
                 lines.append(AllocationLine(source, on, None, None, LATE_FEE, x))
+        if self.rev is not None and amount:
+            amount = self.rev.pay_fee(amount, on, source, lines if keep else None)
         if amount and self.open:
             if self.open_unsorted:
                 self.open.sort(key=_allocation_order)
@@ -258,10 +272,14 @@ class Replay:
 
     def apply_credit(self, on: date, on_ord: int, post: bool) -> None:
         """Use the credit balance on whatever is billed and unpaid (late fee first)."""
-        if not self.credit or not (self.open or self.late_posted > self.late_paid):
+        rev = self.rev
+        if not self.credit or not (self.open or self.late_posted > self.late_paid
+                                   or (rev is not None and rev.posted > rev.paid)):
             return
         if post:
             self.accrue_to(on_ord)
+            if rev is not None:
+                rev.post(self, on)
             self.post_late_fee(on)
         credit = self.credit
         lines, rest = self.allocate(credit, on, CREDIT_SOURCE)
@@ -283,12 +301,14 @@ class Replay:
                     else:
                         due_now.append(p)
         keep = month >= recorder.statements_from
-        if due_now is None and not self.open and not self.pending_fen_days and not keep:
+        rev = self.rev
+        if due_now is None and not self.open and not self.pending_fen_days and not keep and rev is None:
             if recorder.keeps_activity:
                 recorder.statement_closed(month)
             return                   # nothing billed, owed or accrued: nothing to do
         on, on_ord, due, due_ord = statement_month(month, self.statement_day, self.due_days)
         self.accrue_to(on_ord)
+        rev_posted = rev.post(self, on) if rev is not None else 0
         posted = self.post_late_fee(on)
         new = []
         if due_now is not None:
@@ -312,13 +332,14 @@ class Replay:
                 self.to_bill = [p for p in self.to_bill if p.billed < p.uncancelled]
         if self.credit:
             self.apply_credit(on, on_ord, post=False)
+        minimum = rev.issue(self, on_ord, due_ord, new) if rev is not None else None
         if keep:
-            recorder.statement(self._issued(month, on, on_ord, due, new, posted))
+            recorder.statement(self._issued(month, on, on_ord, due, new, posted, minimum, rev_posted))
         if recorder.keeps_activity:
             recorder.statement_closed(month)
 
     def _issued(self, month: int, on: date, on_ord: int, due: date, new: list[BilledItem],
-                  posted: int) -> Statement:
+                posted: int, minimum: Optional[int] = None, rev_posted: int = 0) -> Statement:
         if self.open_unsorted:
             self.open.sort(key=_allocation_order)
             self.open_unsorted = False
@@ -328,7 +349,8 @@ class Replay:
                                  w.principal - w.refunded, w.fee, w.balance)
 
         late_unpaid = self.late_posted - self.late_paid
-        owed = sum(w.balance for w in self.open) + late_unpaid
+        rev_unpaid = self.rev.posted - self.rev.paid if self.rev is not None else 0
+        owed = sum(w.balance for w in self.open) + late_unpaid + rev_unpaid
         upcoming = []
         upcoming_dates = []
         for k in range(month + 1, month + 4):
@@ -342,11 +364,13 @@ class Replay:
         unpaid_principal = sum(w.principal - w.refunded - w.principal_paid for w in self.open)
         for p in self.to_bill:
             unpaid_principal += p.unbilled_principal()
+        total_due = max(0, owed - self.credit)
         return Statement(
             month - self.first_month + 1, on, due, None,
             tuple(line(w) for w in new), tuple(line(w) for w in self.open if w.statement_ord < on_ord), posted,
-            late_unpaid, self.credit, max(0, owed - self.credit), self.recorder.statement_activity(),
-            tuple(upcoming), tuple(upcoming_dates), unpaid_principal)
+            late_unpaid, self.credit, total_due, self.recorder.statement_activity(),
+            tuple(upcoming), tuple(upcoming_dates), unpaid_principal, total_due if minimum is None else minimum,
+            minimum is not None, rev_posted, rev_unpaid)
 
     # ---- events ------------------------------------------------------------------------------
     def purchase(self, t: Txn) -> None:
@@ -420,6 +444,8 @@ class Replay:
     def payoff(self, policy: str) -> int:
         """Early-settlement payoff now (late fee already posted): see ``payoff.payoff_amount``."""
         owed = self.late_posted - self.late_paid + sum(w.balance for w in self.open)
+        if self.rev is not None:
+            owed += self.rev.posted - self.rev.paid       # its accrual was posted by the repayment
         unbilled = []
         for p in self.to_bill:
             owed += p.unbilled_principal()
@@ -457,6 +483,9 @@ class Replay:
         on_ord = on.toordinal()
         if on_ord > self.accrued_through:
             self.accrue_to(on_ord)
+        rev = self.rev
+        if rev is not None:
+            rev.post(self, on)
         if self.pending_fen_days:
             self.post_late_fee(on)
         applied_as = "normal"
@@ -473,6 +502,8 @@ class Replay:
                 self.refusals[rid] = why
                 self.warn("settle_short", rid, f"repayment {rid}: {why}; applied as a normal repayment")
         lines, rest = self.allocate(amount, on, rid)
+        if rev is not None:
+            rev.repaid(amount, on_ord)
         if rest:
             self.credit += rest
         self.recorder.repaid(r, amount, applied_as, lines, rest, payoff)
@@ -498,6 +529,8 @@ class Replay:
             w.due = new_due
             w.due_ord = new_due_ord
         self.open_unsorted = True
+        if self.rev is not None:
+            self.rev.deferred(on_ord, new_due_ord)
         outstanding = sum(w.balance for w in unpaid)
         fee = int((self.cfg.deferral.fee_rate * outstanding).quantize(_ONE, rounding=self.rounding))
         if fee:
@@ -526,10 +559,15 @@ class Replay:
             return f"requested on {on}, after the statement's due date {due}"
         return None
 
-    def _overdue_on(self, on: date) -> bool:
+    def _overdue_reason(self, on: date) -> Optional[str]:
+        """Why the account counts as overdue on ``on`` for a deferral or a conversion (None: it is
+        not): an unpaid minimum when the minimum payment is on (SPEC 4.9), else an overdue item."""
         on_ord = on.toordinal()
+        if self.rev is not None:
+            return "the account is overdue (a minimum payment is unpaid)" \
+                if self.rev.delinquency(self, on_ord)[0] else None
         grace = self.grace_days
-        return any(w.balance and on_ord > w.due_ord + grace for w in self.open)
+        return "the account is overdue" if any(w.balance and on_ord > w.due_ord + grace for w in self.open) else None
 
     def _deferral_refusal(self, d: Deferral) -> Optional[str]:
         """Why SPEC 4.6 refuses this deferral (None when it is allowed)."""
@@ -539,8 +577,9 @@ class Replay:
             return why
         if not 1 <= d.days <= self.cfg.deferral.max_days:
             return f"{d.days} days is outside 1..{self.cfg.deferral.max_days}"
-        if self._overdue_on(d.date):
-            return "the account is overdue"
+        overdue = self._overdue_reason(d.date)
+        if overdue:
+            return overdue
         if not any(w.balance for w in self._statement_items(month_index(s))):
             return f"nothing is unpaid on statement {s}"
         return None
@@ -593,6 +632,8 @@ class Replay:
                                             p.period_principal[i], fee))
         self.converted[month] = ConversionApplied(c.conversion_id, c.date, c.statement_date, c.terms, rate, amount,
                                                   fee, tuple(schedule), tuple(taken))
+        if self.rev is not None:          # SPEC 4.9/4.10: the converted bill's minimum is recomputed
+            self.rev.converted(c.statement_date.toordinal(), amount - rest)
         self.recorder.converted(c, amount)
 
     def _conversion_refused(self, c: Conversion) -> bool:
@@ -609,8 +650,9 @@ class Replay:
         why = self._statement_request_refusal(s, c.date, self.converted, "converted")
         if why:
             return why
-        if self._overdue_on(c.date):
-            return "the account is overdue"
+        overdue = self._overdue_reason(c.date)
+        if overdue:
+            return overdue
         conv = self.cfg.conversion
         offered = sorted({3, 6, 12, 24} | {t for t, _r in conv.fee_rates})
         if c.terms not in offered:
@@ -648,8 +690,10 @@ class Replay:
                 ln = ln._replace(principal_fen=ln.principal_fen - x, outstanding_fen=max(0, ln.outstanding_fen - x))
             lines.append(ln)
         upcoming = statement.upcoming + tuple(p for p in conv.schedule if p.statement_date in statement.upcoming_dates)
-        return replace(statement, new_items=tuple(lines),
-                       total_due_fen=max(0, statement.total_due_fen - conv.amount_fen),
+        total = max(0, statement.total_due_fen - conv.amount_fen)
+        minimum = self.rev.minimum_of(statement.statement_date.toordinal()) if self.rev is not None else None
+        return replace(statement, new_items=tuple(lines), total_due_fen=total,
+                       minimum_due_fen=total if minimum is None else min(minimum, total),
                        upcoming=tuple(sorted(upcoming, key=_schedule_order)))
 
     # ---- driver --------------------------------------------------------------------------------
@@ -778,7 +822,17 @@ class Replay:
             credit_uses=tuple(recorder.credit_uses),
             deferrals=tuple([self.deferred[m] for m in sorted(self.deferred)]) if self.deferred else (),
             activity=tuple(recorder.activity), warnings=tuple(self.warnings),
-            conversions=tuple([self.converted[m] for m in sorted(self.converted)]) if self.converted else ())
+            conversions=tuple([self.converted[m] for m in sorted(self.converted)]) if self.converted else (),
+            revolving_fee_owed_fen=self.rev.owed_fee() if self.rev is not None else 0,
+            minimum_status=self.overdue() if self.rev is not None else None)
+
+    def _minimum_status(self, items: tuple, late_owed: int, billed_and_unbilled: int) -> OverdueStatus:
+        """``overdue()`` by the unpaid minimum (SPEC 4.9, see ``engine.revolving``)."""
+        rev = self.rev
+        unpaid, since_ord, charges = rev.delinquency(self, self.as_of.toordinal())
+        since = date.fromordinal(since_ord) if since_ord is not None else None
+        owed = max(0, billed_and_unbilled + late_owed + rev.owed_fee() - self.credit)
+        return OverdueStatus.of_minimum(self.as_of, unpaid, since, charges, items, late_owed, owed)
 
     def overdue(self) -> OverdueStatus:
         """``account().overdue`` without building the account: the same ``OverdueStatus``."""
@@ -799,5 +853,7 @@ class Replay:
         late_owed = self.late_fee_owed()
         if len(overdue) > 1:
             overdue.sort(key=_allocation_order)
+        if self.rev is not None:
+            return self._minimum_status(frozen_items(overdue), late_owed, billed + unbilled)
         return OverdueStatus.of(self.as_of, frozen_items(overdue), late_owed,
                                 max(0, billed + unbilled + late_owed - self.credit))

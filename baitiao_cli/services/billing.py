@@ -22,6 +22,7 @@ from . import jobs as job_pool
 
 if TYPE_CHECKING:
     from ..engine.account import Account, Statement
+    from ..engine.minimum_only import MinimumOnlyCost
     from ..engine.partition import Shard
     from ..views.statement import SummaryRow
 # The engine is imported inside the functions: ``baitiao --help`` and other commands never pay for it.
@@ -46,6 +47,7 @@ class Billing(NamedTuple):
     rows: Optional[list[BillRow]]
     statements: list[tuple[Account, Statement]]
     rejected: list                 # what --skip-invalid left out
+    minimum_only: Optional["MinimumOnlyCost"] = None   # one customer, minimum payment on: paying only it
 
 
 def summary_name(shard: Shard) -> str:
@@ -164,16 +166,22 @@ def batch_files(out_dir: Path, rows: list[BillRow], day: date, summary: str) -> 
     return files
 
 
-def customer_files(out_dir: Path, statements: list[tuple[Account, Statement]]) -> list[tuple[Path, bytes]]:
-    """The ``.json`` and ``.txt`` file of each statement (no summary), with their bytes."""
+def customer_files(out_dir: Path, statements: list[tuple[Account, Statement]],
+                   minimum_only: Optional["MinimumOnlyCost"] = None) -> list[tuple[Path, bytes]]:
+    """The ``.json`` and ``.txt`` file of each statement (no summary), with their bytes; with the
+    cost of paying only the minimum when given."""
     from ..render import json_text
-    from ..views.statement import statement_json, statement_text
+    from ..views.statement import minimum_only_json, minimum_only_text, statement_json, statement_text
 
     files: list[tuple[Path, bytes]] = []
     for acct, st in statements:
         folder, cid = out_dir / st.statement_date.isoformat(), acct.customer.customer_id
-        files.append((_file_name(folder, cid, ".json"), json_text(statement_json(acct, st)).encode("utf-8")))
-        files.append((_file_name(folder, cid, ".txt"), statement_text(acct, st).encode("utf-8")))
+        obj, text = statement_json(acct, st), statement_text(acct, st)
+        if minimum_only is not None:
+            obj["minimum_only"] = minimum_only_json(minimum_only)
+            text += minimum_only_text(minimum_only)
+        files.append((_file_name(folder, cid, ".json"), json_text(obj).encode("utf-8")))
+        files.append((_file_name(folder, cid, ".txt"), text.encode("utf-8")))
     return files
 
 
@@ -243,9 +251,22 @@ def run(lc, encoding: Optional[str], skip_invalid: bool, day: date, *, customer:
 
     dataset, rejected = load_input(lc, encoding, skip_invalid, on_warning)
     statements = customer_statement(dataset, lc.config, day, customer, on_warning)
+    minimum_only = minimum_only_of(dataset, lc.config, day, customer) if statements else None
     if out_dir is not None:
-        write_files(customer_files(out_dir, statements))
-    return Billing(day, None, statements, rejected)
+        write_files(customer_files(out_dir, statements, minimum_only))
+    return Billing(day, None, statements, rejected, minimum_only)
+
+
+def minimum_only_of(dataset, cfg, day: date, customer_id: str) -> Optional["MinimumOnlyCost"]:
+    """The cost of paying only the minimum for one customer on ``day`` (None when the minimum is off)."""
+    if not cfg.minimum_payment.enabled:
+        return None
+    from ..engine.ledger import group_by_customer
+    from ..engine.minimum_only import minimum_only_cost
+
+    cust = next(c for c in dataset.customers if c.customer_id == customer_id)
+    txns, repayments, deferrals = group_by_customer(dataset, [customer_id])[customer_id]
+    return minimum_only_cost(cust, txns, repayments, deferrals, cfg, day)
 
 
 def merge_summaries(folder: str, shards: int) -> bytes:

@@ -18,6 +18,7 @@ from ..errors import RefusedError
 
 if TYPE_CHECKING:
     from ..engine.customer_score import CustomerScore
+    from ..engine.minimum_only import MinimumOnlyCost
     from ..engine.quote import Quote
     from ..io.config import LoadedConfig
 
@@ -28,6 +29,7 @@ class Quotes:
     customer_id: Optional[str]
     offer: Optional["CustomerScore"]        # the customer's score and offer on the purchase date
     fee_rate_given: bool                    # --fee-rate was given (else the config's or the grade's)
+    minimum_only: Optional["MinimumOnlyCost"] = None   # with a customer and the minimum on: paying only it
 
 
 def run(lc: "LoadedConfig", amount: Decimal, terms: list[int], when: date, *, fee_rate: Optional[Decimal] = None,
@@ -42,6 +44,7 @@ def run(lc: "LoadedConfig", amount: Decimal, terms: list[int], when: date, *, fe
         raise RefusedError("; ".join(refused))
     statement_day = None
     offer = None
+    minimum_only = None
     rate_given = fee_rate is not None
     if customer is not None:
         record, dataset = _customer(lc, customer, encoding, on_warning)
@@ -52,11 +55,14 @@ def run(lc: "LoadedConfig", amount: Decimal, terms: list[int], when: date, *, fe
         _check_customer_offer(offer, customer, amount, wanted)
         if fee_rate is None:
             fee_rate = offer.offer.fee_rate
+        from .billing import minimum_only_of
+
+        minimum_only = minimum_only_of(dataset, cfg, when, customer)
     if rate_given and 1 in wanted:
         on_warning("--fee-rate does not apply to 1 installment: pay-in-full is interest-free")
     quotes = [build_quote(amount, t, when, cfg, fee_rate=fee_rate, statement_day=statement_day) for t in wanted]
     _check_cap(quotes, cfg.pricing.enforce_cap, on_warning)
-    return Quotes(quotes, customer, offer, rate_given)
+    return Quotes(quotes, customer, offer, rate_given, minimum_only)
 
 
 def _cap_message(qt: "Quote") -> str:

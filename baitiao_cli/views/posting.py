@@ -18,7 +18,8 @@ STATUS_TEXT = {
     "duplicate": "Already recorded (same ref, same content): nothing written",
     "dry_run": "Dry run: nothing written",
 }
-COMPONENT_TEXT = {"late_fee": "late fee", "fee": "fee", "principal": "principal", "credit": "credit balance"}
+COMPONENT_TEXT = {"late_fee": "late fee", "revolving_fee": "revolving fee", "fee": "fee", "principal": "principal",
+                  "credit": "credit balance"}
 REPAYMENT_CSV_HEADERS = ("repayment_id", "status", "txn_id", "period", "component", "amount")
 DEFERRAL_CSV_HEADERS = ("deferral_id", "status", "customer_id", "statement_date", "original_due_date",
                         "new_due_date", "days", "deferred_outstanding", "fee")
@@ -49,6 +50,7 @@ def _remaining(acct: Account) -> dict[str, Any]:
         "total_due": fen_str(acct.total_due_fen),
         "billed_unpaid": fen_str(acct.billed_outstanding_fen),
         "late_fee_owed": fen_str(acct.late_fees.owed_fen),
+        **({"revolving_fee_owed": fen_str(acct.revolving_fee_owed_fen)} if acct.minimum_status is not None else {}),
         "unbilled_principal": fen_str(acct.unbilled_principal_fen),
         "unbilled_fee": fen_str(acct.unbilled_fee_fen),
         "overdue_amount": fen_str(od.overdue_amount_fen),

@@ -133,7 +133,18 @@ def _with_offer_line(table: Table, r: "Quotes") -> Table:
 
 
 def quotes(r: "Quotes") -> dict[str, Any]:
-    """The ``render.emit`` arguments: one quote's schedule, or the comparison and every schedule."""
+    """The ``render.emit`` arguments: one quote's schedule, or the comparison and every schedule;
+    with a customer and the minimum payment on, also the cost of paying only the minimum."""
+    out = _quotes(r)
+    if r.minimum_only is not None:
+        from .statement import minimum_only_json, minimum_only_table
+
+        out["json_obj"]["minimum_only"] = minimum_only_json(r.minimum_only)
+        out["tables"].append(minimum_only_table(r.minimum_only))
+    return out
+
+
+def _quotes(r: "Quotes") -> dict[str, Any]:
     extra = _offer_json(r.offer, r.fee_rate_given) if r.offer is not None else None
     if len(r.quotes) == 1:
         qt = r.quotes[0]

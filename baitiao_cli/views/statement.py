@@ -6,11 +6,12 @@ same statement always gives the same bytes.
 
 JSON of one statement (SPEC 5 contract keys first, then extras)::
 
-    {"customer_id", "statement_date", "due_date", "total_due",
+    {"customer_id", "statement_date", "due_date", "total_due", "minimum_due",
      "items": [{"kind", "txn_id", "period", "principal", "fee", "amount",       # contract
                 "periods", "outstanding", "carried", "statement_date", "due_date", "purchase_date"}],
      "statement_number", "effective_due_date", "deferred_due_date", "name", "phone",
      "new_principal", "new_fees", "new_amount", "carried_amount", "late_fee_posted", "late_fee_unpaid",
+     "revolving_fee_posted", "revolving_fee_unpaid",     # these two only with the minimum payment on
      "payments", "refunds", "credits_applied", "credit_balance", "activity": [...],
      "credit_limit", "available_credit",                                       # null when no limit
      "upcoming": [{"statement_date", "due_date", "txn_id", "period", "periods", "principal", "fee",
@@ -25,7 +26,7 @@ when the statement was issued (a carried item shows its remaining amount there).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
 from unicodedata import east_asian_width
 
 from ..engine.account import (
@@ -35,10 +36,13 @@ from ..engine.money import fen_str, to_fen
 from ..privacy import mask_phone
 from ..render import Table
 
+if TYPE_CHECKING:
+    from ..engine.minimum_only import MinimumOnlyCost
+
 SUMMARY_HEADERS = (
     "customer_id", "name", "phone", "statement_date", "due_date", "deferred_due_date", "new_principal",
     "new_fees", "carried_amount", "late_fee", "payments", "refunds", "credits_applied", "credit_balance",
-    "total_due", "credit_limit", "available_credit", "items",
+    "total_due", "minimum_due", "credit_limit", "available_credit", "items",
 )
 
 KIND_LABEL = {"purchase": "purchase", "installment": "installment", "deferral_fee": "deferral fee",
@@ -47,6 +51,7 @@ ACTIVITY_LABEL = {
     "payment": "payment", "settlement": "early settlement", "refund": "refund",
     "credit_applied": "credit balance used", "late_fee_posted": "late fee posted", "deferral": "deferral fee",
     "conversion": "statement installment (账单分期)",
+    "revolving_fee_posted": "revolving fee posted",
 }
 
 
@@ -91,11 +96,12 @@ def statement_json(account: Account, st: Statement) -> dict[str, Any]:
     c = account.customer
     tot = _totals(st)
     limit = _limit_fen(account)
-    return {
+    out = {
         "customer_id": c.customer_id,
         "statement_date": st.statement_date.isoformat(),
         "due_date": st.due_date.isoformat(),
         "total_due": fen_str(st.total_due_fen),
+        "minimum_due": fen_str(st.minimum_due_fen),
         "items": [_item(ln, False) for ln in st.new_items] + [_item(ln, True) for ln in st.carried_items],
         "statement_number": st.number,
         "effective_due_date": st.effective_due_date.isoformat(),
@@ -108,6 +114,7 @@ def statement_json(account: Account, st: Statement) -> dict[str, Any]:
         "carried_amount": fen_str(sum(ln.outstanding_fen for ln in st.carried_items)),
         "late_fee_posted": fen_str(st.late_fee_posted_fen),
         "late_fee_unpaid": fen_str(st.late_fee_unpaid_fen),
+        **_revolving_json(st),
         "payments": fen_str(tot["payments"]),
         "refunds": fen_str(tot["refunds"]),
         "credits_applied": fen_str(tot["credits_applied"]),
@@ -123,6 +130,15 @@ def statement_json(account: Account, st: Statement) -> dict[str, Any]:
         "upcoming_totals": [{"statement_date": sd.isoformat(), "amount": fen_str(a)}
                             for sd, a in upcoming_totals(st)],
     }
+    return out
+
+
+def _revolving_json(st: Statement) -> dict[str, str]:
+    """The revolving fee keys of a statement issued with the minimum payment on (none when off)."""
+    if not st.revolving:
+        return {}
+    return {"revolving_fee_posted": fen_str(st.revolving_fee_posted_fen),
+            "revolving_fee_unpaid": fen_str(st.revolving_fee_unpaid_fen)}
 
 
 class SummaryRow(NamedTuple):
@@ -143,6 +159,7 @@ class SummaryRow(NamedTuple):
     credits_applied: str
     credit_balance: str
     total_due: str
+    minimum_due: str
     credit_limit: str
     available_credit: str
     items: int
@@ -162,7 +179,7 @@ def summary_row(account: Account, st: Statement) -> SummaryRow:
         fen_str(sum(ln.principal_fen for ln in st.new_items)), fen_str(sum(ln.fee_fen for ln in st.new_items)),
         fen_str(sum(ln.outstanding_fen for ln in st.carried_items)), fen_str(st.late_fee_unpaid_fen),
         fen_str(tot["payments"]), fen_str(tot["refunds"]), fen_str(tot["credits_applied"]),
-        fen_str(st.credit_balance_fen), fen_str(st.total_due_fen),
+        fen_str(st.credit_balance_fen), fen_str(st.total_due_fen), fen_str(st.minimum_due_fen),
         fen_str(limit) if limit is not None else "",
         fen_str(st.available_credit_fen(limit)) if limit is not None else "",
         len(st.new_items) + len(st.carried_items),
@@ -224,6 +241,9 @@ def statement_text(account: Account, st: Statement) -> str:
     lines.append("")
     lines.append(f"Late fee posted on this statement: {fen_str(st.late_fee_posted_fen)}   "
                  f"late fee unpaid: {fen_str(st.late_fee_unpaid_fen)}")
+    if st.revolving:
+        lines.append(f"Revolving fee posted on this statement: {fen_str(st.revolving_fee_posted_fen)}   "
+                     f"revolving fee unpaid: {fen_str(st.revolving_fee_unpaid_fen)}")
     lines.append("")
     lines.append("Since the previous statement")
     if st.activity:
@@ -236,6 +256,7 @@ def statement_text(account: Account, st: Statement) -> str:
                  f"{fen_str(st.credit_balance_fen)}")
     lines.append("")
     lines.append(f"TOTAL DUE: {fen_str(st.total_due_fen)}   by {st.effective_due_date.isoformat()}")
+    lines.append(f"最低还款额 MINIMUM DUE: {fen_str(st.minimum_due_fen)}   by {st.effective_due_date.isoformat()}")
     lines.append("")
     lines.append("Scheduled installments, next three months")
     if st.upcoming:
@@ -251,14 +272,14 @@ def statement_text(account: Account, st: Statement) -> str:
 # --- tables -------------------------------------------------------------------------------------
 
 BATCH_HEADERS = ("customer", "name", "phone", "statement", "due", "new", "carried", "late fee", "payments",
-                 "total due", "available")
-_BATCH_MONEY = frozenset({"new", "carried", "late fee", "payments", "total due", "available"})
+                 "total due", "minimum due", "available")
+_BATCH_MONEY = frozenset({"new", "carried", "late fee", "payments", "total due", "minimum due", "available"})
 
 
 def batch_table_row(s: SummaryRow, effective_due_date: date) -> list[Any]:
     """The ``bill --format table`` row of a batch statement, from its summary row."""
     return [s.customer_id, s.name, s.phone, s.statement_date, effective_due_date.isoformat(), s.new_principal,
-            s.carried_amount, s.late_fee, s.payments, s.total_due, s.available_credit]
+            s.carried_amount, s.late_fee, s.payments, s.total_due, s.minimum_due, s.available_credit]
 
 
 def batch_table(rows: Sequence[Sequence[Any]], total_due_fen: int, day: date) -> Table:
@@ -277,7 +298,8 @@ def _lead(account: Account, st: Statement) -> list[str]:
     lead = [f"Statement {st.statement_date.isoformat()} (no. {st.number}) · {c.customer_id}"
             + (f" {c.name}" if c.name else "") + (f" · phone {mask_phone(c.phone)}" if c.phone else ""),
             f"TOTAL DUE {fen_str(st.total_due_fen)} by {st.effective_due_date.isoformat()}"
-            + (f" (deferred from {st.due_date.isoformat()})" if st.deferred_due_date else "")]
+            + (f" (deferred from {st.due_date.isoformat()})" if st.deferred_due_date else "")
+            + (f" · minimum due {fen_str(st.minimum_due_fen)}" if st.revolving else "")]
     limit = _limit_fen(account)
     if limit is not None:
         lead.append(f"Credit limit {fen_str(limit)} · available {fen_str(st.available_credit_fen(limit))}")
@@ -295,7 +317,9 @@ def customer_tables(account: Account, st: Statement) -> list[Table]:
                   align_right=frozenset({"principal", "fee", "amount", "unpaid"}),
                   footer=(f"Late fee posted on this statement {fen_str(st.late_fee_posted_fen)} · "
                           f"late fee unpaid {fen_str(st.late_fee_unpaid_fen)} · "
-                          f"credit balance {fen_str(st.credit_balance_fen)}"))
+                          + (f"revolving fee posted {fen_str(st.revolving_fee_posted_fen)} · revolving fee unpaid "
+                             f"{fen_str(st.revolving_fee_unpaid_fen)} · " if st.revolving else "")
+                          + f"credit balance {fen_str(st.credit_balance_fen)}"))
     activity = Table(headers=("date", "what", "ref", "amount", "detail"),
                      rows=[[a.date.isoformat(), ACTIVITY_LABEL.get(a.kind, a.kind), a.ref, fen_str(a.amount_fen),
                             a.detail] for a in st.activity],
@@ -308,6 +332,39 @@ def customer_tables(account: Account, st: Statement) -> list[Table]:
                      align_right=frozenset({"principal", "fee", "amount"}),
                      footer=" · ".join(f"{sd.isoformat()} {fen_str(a)}" for sd, a in upcoming_totals(st)))
     return [items, activity, upcoming]
+
+
+def minimum_only_json(cost: "MinimumOnlyCost") -> dict[str, Any]:
+    """The cost of paying only the minimum (``engine.minimum_only``) as JSON."""
+    return {"as_of": cost.as_of.isoformat(), "owed_now": fen_str(cost.owed_now_fen),
+            "total_paid": fen_str(cost.total_paid_fen), "owed_after": fen_str(cost.owed_after_fen),
+            "cost": fen_str(cost.cost_fen),
+            "payments": [{"statement_date": p.statement_date.isoformat(), "due_date": p.due_date.isoformat(),
+                          "total_due": fen_str(p.total_due_fen), "minimum_due": fen_str(p.minimum_due_fen),
+                          "payment": fen_str(p.payment_fen), "paid_on": p.paid_on.isoformat()}
+                         for p in cost.payments]}
+
+
+def minimum_only_text(cost: "MinimumOnlyCost") -> str:
+    """The lines the text statement gains: paying only the minimum for the next twelve bills."""
+    lines = ["", f"If you pay only the minimum (最低还款) for {len(cost.payments)} months"]
+    lines += _cols([["statement", "due", "total due", "minimum due", "payment"]]
+                   + [[p.statement_date.isoformat(), p.due_date.isoformat(), fen_str(p.total_due_fen),
+                       fen_str(p.minimum_due_fen), fen_str(p.payment_fen)] for p in cost.payments], {2, 3, 4})
+    lines.append(f"  you pay {fen_str(cost.total_paid_fen)} and still owe {fen_str(cost.owed_after_fen)}: "
+                 f"{fen_str(cost.cost_fen)} more than the {fen_str(cost.owed_now_fen)} owed now")
+    return "\n".join(lines) + "\n"
+
+
+def minimum_only_table(cost: "MinimumOnlyCost") -> Table:
+    """Paying only the minimum for the next twelve bills, as a table."""
+    return Table(headers=("statement", "due", "total due", "minimum due", "payment"),
+                 rows=[[p.statement_date.isoformat(), p.due_date.isoformat(), fen_str(p.total_due_fen),
+                        fen_str(p.minimum_due_fen), fen_str(p.payment_fen)] for p in cost.payments],
+                 title=f"Paying only the minimum (最低还款) for {len(cost.payments)} months",
+                 align_right=frozenset({"total due", "minimum due", "payment"}),
+                 footer=(f"paid {fen_str(cost.total_paid_fen)} · still owed after {fen_str(cost.owed_after_fen)} · "
+                         f"owed now {fen_str(cost.owed_now_fen)} · cost {fen_str(cost.cost_fen)}"))
 
 
 def no_statement_table(customer_id: str) -> Table:
