@@ -83,9 +83,10 @@ def machine() -> dict:
             "python": platform.python_version(), "platform": platform.platform()}
 
 
-def book(customers: int, seed: int) -> Path:
-    """The generated book of ``customers`` (generated once, then reused)."""
-    d = DATA / f"c{customers}-s{seed}"
+def book(customers: int, seed: int, revolving: float = 0.0) -> Path:
+    """The generated book of ``customers`` (generated once, then reused); ``revolving``: that share
+    of customers pays about the minimum and some convert a bill (``generate.py --revolving``)."""
+    d = DATA / (f"c{customers}-s{seed}" + (f"-r{revolving:g}" if revolving else ""))
     if all((d / f"{n}.csv").is_file() for n in FILES):
         return d
     DATA.mkdir(parents=True, exist_ok=True)
@@ -93,7 +94,8 @@ def book(customers: int, seed: int) -> Path:
     print(f"generating {customers} customers into {d} ...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--customers", str(customers),
-                    "--seed", str(seed), "--out", str(tmp), "--quiet"], check=True)
+                    "--seed", str(seed), "--out", str(tmp), "--quiet"]
+                   + (["--revolving", str(revolving)] if revolving else []), check=True)
     if d.exists():
         shutil.rmtree(d)
     tmp.rename(d)
@@ -209,13 +211,17 @@ def best(cmd: list[str], repeat: int) -> tuple[float, int, int]:
 
 
 def run_size(customers: int, seed: int, jobs_list: list[int], repeat: int, with_out: bool,
-             side_by_side: bool) -> dict:
-    d = book(customers, seed)
+             side_by_side: bool, revolving: float = 0.0) -> dict:
+    d = book(customers, seed, revolving)
     rows = count_rows(d)
     res: dict = {"customers": customers, "rows": rows, "data": str(d), "runs": []}
     floor, floor_rss, _ = best([sys.executable, str(ROOT / "benchmarks" / "parse_floor.py"), str(d)], repeat)
     res["floor"] = {"wall": floor, "rss_kib": floor_rss}
-    common = ["--data-dir", str(d), "--config", str(ROOT / "config.toml")]
+    config = ROOT / "config.toml"
+    if revolving:                 # the built-in defaults (= config.toml) with the minimum payment on
+        config = DATA / "minimum-on.toml"
+        config.write_text("[minimum_payment]\nenabled = true\n", encoding="utf-8")
+    common = ["--data-dir", str(d), "--config", str(config)]
     digests: dict = {}
     for jobs in jobs_list:
         j = ["--jobs", str(jobs)]
@@ -224,6 +230,8 @@ def run_size(customers: int, seed: int, jobs_list: list[int], repeat: int, with_
             cmds.append(("bill --out DIR", None))
         cmds.append(("overdue-report --format json",
                      baitiao("overdue-report", *common, "--as-of", AS_OF, "--format", "json", *j)))
+        if revolving and jobs == 1:
+            cmds.append(("score --format json", baitiao("score", *common, "--as-of", AS_OF, "--format", "json")))
         for name, cmd in cmds:
             if cmd is None:      # bill --out: a fresh folder per run
                 walls, rss, pss = [], 0, 0
@@ -299,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=1, help="runs per command (the best is kept)")
     ap.add_argument("--no-out", action="store_true", help="skip the bill --out runs")
+    ap.add_argument("--revolving", type=float, default=0.0, metavar="SHARE",
+                    help="a revolving book: that share of customers pays about the minimum (some convert "
+                         "a bill), run with minimum_payment.enabled; adds score")
     ap.add_argument("--side-by-side", action="store_true",
                     help="also run, for each --jobs N > 1, N `--shard k/N` processes at once (the alternative "
                          "to --jobs: each loads the input itself)")
@@ -313,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     results = []
     for n in sizes:
-        results.append(run_size(n, a.seed, jobs_list, a.repeat, not a.no_out, a.side_by_side))
+        results.append(run_size(n, a.seed, jobs_list, a.repeat, not a.no_out, a.side_by_side, a.revolving))
     text = table(results, info, jobs_list)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
