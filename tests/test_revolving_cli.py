@@ -195,3 +195,20 @@ def test_defer_refused_while_a_minimum_is_unpaid(data):
     # C1 met its minimum: the deferral is accepted although 900.00 of the 02-03 bill is past due
     obj = json.loads(ok(cli(data, "defer", "--customer", "C1", "--ref", "D2", *args)))
     assert obj["status"] == "recorded"
+
+
+def test_batch_statements_show_the_cost_of_paying_only_the_minimum(data, tmp_path):
+    """The daily run's statements (stdout JSON, --out .json and .txt, --jobs 2 alike) carry the same
+    12-month block as ``bill --customer``: C1's 03-03 bill pays 98.55 then 90.36 (worked above)."""
+    obj = json.loads(ok(cli(data, "bill", "--as-of", "2026-03-03", "-f", "json")))
+    c1 = next(s for s in obj["statements"] if s["customer_id"] == "C1")
+    assert [p["payment"] for p in c1["minimum_only"]["payments"][:2]] == ["98.55", "90.36"]
+    assert ok(cli(data, "bill", "--as-of", "2026-03-03", "-f", "json", "--jobs", "2")) == json.dumps(obj, indent=2,
+                                                                                                  ensure_ascii=False) + "\n"
+    ok(cli(data, "bill", "--as-of", "2026-03-03", "--out", str(tmp_path / "batch")))
+    text = (tmp_path / "batch" / "2026-03-03" / "C1.txt").read_text(encoding="utf-8")
+    assert "If you pay only the minimum (最低还款) for 12 months" in text
+    saved = json.loads((tmp_path / "batch" / "2026-03-03" / "C1.json").read_text(encoding="utf-8"))
+    assert saved["minimum_only"] == c1["minimum_only"]
+    off = json.loads(ok(cli(data, "bill", "--as-of", "2026-03-03", "-f", "json", config="")))
+    assert all("minimum_only" not in s for s in off["statements"])      # minimum payment off: no block

@@ -73,8 +73,11 @@ def _work(cfg, day: date, want_json: bool, want_text: bool, progress: Callable) 
     def work(chosen: list, groups: dict, job: Shard, show_progress: bool) -> list[BillRow]:
         """Replay the ``chosen`` customers that fall in ``job`` to ``day``; render their statement dated ``day``."""
         from ..engine.ledger import latest_statement
+        from ..engine.minimum_only import minimum_only_cost
         from ..render import dumps
-        from ..views.statement import statement_json, statement_text, summary_row
+        from ..views.statement import minimum_only_text, statement_json, statement_text, summary_row
+
+        revolving = cfg.minimum_payment.enabled    # every statement shows what paying only the minimum costs
 
         mine = chosen if job.whole else [c for c in chosen if c.customer_id in job]
         out: list[BillRow] = []
@@ -90,9 +93,12 @@ def _work(cfg, day: date, want_json: bool, want_text: bool, progress: Callable) 
                 acct = latest_statement(c, txns, repayments, deferrals, cfg, day, conversions)
                 st = acct.statement
                 if st is not None and st.statement_date == day:
+                    cost = minimum_only_cost(c, txns, repayments, deferrals, cfg, day) \
+                        if revolving and (want_json or want_text) else None
                     out.append(BillRow(c.customer_id, acct.warnings,
-                                       dumps(statement_json(acct, st)) if want_json else None,
-                                       statement_text(acct, st) if want_text else None,
+                                       dumps(_with_cost(statement_json(acct, st), cost)) if want_json else None,
+                                       statement_text(acct, st) + (minimum_only_text(cost) if cost else "")
+                                       if want_text else None,
                                        summary_row(acct, st), st.effective_due_date, st.total_due_fen))
                 if bar is not None:
                     bar.advance(task)
@@ -101,6 +107,15 @@ def _work(cfg, day: date, want_json: bool, want_text: bool, progress: Callable) 
                 bar.stop()
         return out
     return work
+
+
+def _with_cost(obj: dict, cost) -> dict:
+    """The statement JSON with the cost of paying only the minimum (SPEC 4.9), when there is one."""
+    if cost is not None:
+        from ..views.statement import minimum_only_json
+
+        obj["minimum_only"] = minimum_only_json(cost)
+    return obj
 
 
 def _no_bar(total: int) -> None:
