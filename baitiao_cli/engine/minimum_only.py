@@ -24,8 +24,8 @@ from typing import NamedTuple, Optional, Sequence
 
 from .account import _yuan
 from .config import Config
-from .ledger import STATEMENTS_LAST, replay
-from .model import Customer, Deferral, Repayment, Txn
+from .ledger import STATEMENTS_LAST, latest_statement, overdue_status, replay
+from .model import Conversion, Customer, Deferral, Repayment, Txn
 
 MONTHS = 12
 _REF = "minimum-only-"
@@ -63,7 +63,7 @@ class MinimumOnlyCost(NamedTuple):
 
 def minimum_only_cost(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
                       deferrals: Sequence[Deferral], cfg: Config, as_of: date,
-                      months: int = MONTHS) -> Optional[MinimumOnlyCost]:
+                      months: int = MONTHS, conversions: Sequence[Conversion] = ()) -> Optional[MinimumOnlyCost]:
     """The projection (see the module docstring); None when the minimum payment is off or
     there is no statement on or before ``as_of``."""
     if not cfg.minimum_payment.enabled:
@@ -71,7 +71,9 @@ def minimum_only_cost(customer: Customer, txns: Sequence[Txn], repayments: Seque
     txns = [t for t in txns if t.date <= as_of]
     repayments = [r for r in repayments if r.date <= as_of]
     deferrals = [d for d in deferrals if d.date <= as_of]
-    acct = replay(customer, txns, repayments, deferrals, cfg, as_of, statements=STATEMENTS_LAST)
+    conversions = [c for c in conversions if c.date <= as_of]
+    acct = replay(customer, txns, repayments, deferrals, cfg, as_of, statements=STATEMENTS_LAST,
+                  conversions=conversions)
     st = acct.latest_statement()
     if st is None:
         return None
@@ -93,17 +95,18 @@ def minimum_only_cost(customer: Customer, txns: Sequence[Txn], repayments: Seque
         last_day = on
         if k + 1 == months:
             break
-        following = _next_statement(customer, txns, [*repayments, *projected], deferrals, cfg, st.statement_date, on)
+        following = _next_statement(customer, txns, [*repayments, *projected], deferrals, cfg, st.statement_date, on,
+                                    conversions)
         if following is None:
             break
         st = following
         pay_fen = st.minimum_due_fen
-    end = replay(customer, txns, [*repayments, *projected], deferrals, cfg, last_day, statements="none")
+    end = overdue_status(customer, txns, [*repayments, *projected], deferrals, cfg, last_day, conversions)
     return MinimumOnlyCost(as_of, tuple(payments), sum(p.payment_fen for p in payments), owed_now,
                            end.overdue.total_owed_fen)
 
 
-def _next_statement(customer, txns, repayments, deferrals, cfg: Config, after: date, paid_on: date):
+def _next_statement(customer, txns, repayments, deferrals, cfg: Config, after: date, paid_on: date, conversions=()):
     """The statement after the one dated ``after`` (replayed to its date; after ``paid_on``)."""
     from .calendar import add_months
 
@@ -112,5 +115,4 @@ def _next_statement(customer, txns, repayments, deferrals, cfg: Config, after: d
     if on < paid_on:       # a due date past the next statement (deferred): the payment comes first
         y, m = add_months(paid_on.year, paid_on.month, 0 if paid_on.day < customer.statement_day else 1)
         on = date(y, m, customer.statement_day)
-    acct = replay(customer, txns, repayments, deferrals, cfg, on, statements=STATEMENTS_LAST)
-    return acct.latest_statement()
+    return latest_statement(customer, txns, repayments, deferrals, cfg, on, conversions).statement

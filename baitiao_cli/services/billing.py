@@ -93,7 +93,7 @@ def _work(cfg, day: date, want_json: bool, want_text: bool, progress: Callable) 
                 acct = latest_statement(c, txns, repayments, deferrals, cfg, day, conversions)
                 st = acct.statement
                 if st is not None and st.statement_date == day:
-                    cost = minimum_only_cost(c, txns, repayments, deferrals, cfg, day) \
+                    cost = minimum_only_cost(c, txns, repayments, deferrals, cfg, day, conversions=conversions) \
                         if revolving and (want_json or want_text) else None
                     out.append(BillRow(c.customer_id, acct.warnings,
                                        dumps(_with_cost(statement_json(acct, st), cost)) if want_json else None,
@@ -280,8 +280,8 @@ def minimum_only_of(dataset, cfg, day: date, customer_id: str) -> Optional["Mini
     from ..engine.minimum_only import minimum_only_cost
 
     cust = next(c for c in dataset.customers if c.customer_id == customer_id)
-    txns, repayments, deferrals = group_by_customer(dataset, [customer_id])[customer_id]
-    return minimum_only_cost(cust, txns, repayments, deferrals, cfg, day)
+    txns, repayments, deferrals, conversions = group_by_customer(dataset, [customer_id], conversions=True)[customer_id]
+    return minimum_only_cost(cust, txns, repayments, deferrals, cfg, day, conversions=conversions)
 
 
 def merge_summaries(folder: str, shards: int) -> bytes:
