@@ -316,3 +316,16 @@ def test_with_the_minimum_payment_on_the_converted_bill_asks_a_new_minimum(tmp_p
                                    "--as-of", "2026-02-20", "--format", "json"])
     assert rep.exit_code == 0, rep.stderr
     assert all(a["customer_id"] != "C1" for a in json.loads(rep.stdout)["accounts"])
+
+
+def test_validate_warns_of_a_conversion_the_rules_refuse(tmp_path):
+    """A journal row that loads but that SPEC 4.10 refuses (2200.00 of C1's 2400.00: over the
+    90% = 2160.00) is ignored by every replay; validate says so (a warning, exit 0) by its id."""
+    d = make_dir(tmp_path, CONV_HEADER + "V9,C1,2026-02-03,2026-02-05,2200.00,3,\n")
+    r = CliRunner().invoke(app, ["validate", "--data-dir", str(d), "--format", "json"])
+    assert r.exit_code == 0, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if "V9" in ln]
+    assert len(lines) == 1 and lines[0].startswith("warning: ") and "conversions.csv: conversion_id:" in lines[0]
+    assert "customer C1: conversion V9:" in lines[0] and "2160.00" in lines[0]
+    conv = next(f for f in json.loads(r.stdout)["files"] if f["dataset"] == "conversions")
+    assert (conv["errors"], conv["warnings"]) == (0, 1)

@@ -60,8 +60,9 @@ def validate(lc, encoding: Optional[str]) -> Validation:
     from ..io.loader import DATASETS, LISTED_WHEN_PRESENT, load_dataset
 
     result = load_dataset(lc.data_dir, lc.config, encoding=encoding, skip_invalid=True, whole_accounts=False)
+    problems = list(result.problems) + refused_conversions(result, lc.config)
     by_file: dict = {}
-    for p in result.problems:
+    for p in problems:
         e, w = by_file.get(p.file, (0, 0))
         by_file[p.file] = (e + 1, w) if p.severity == "error" else (e, w + 1)
     files = []
@@ -73,5 +74,30 @@ def validate(lc, encoding: Optional[str]) -> Validation:
         records = result.counts.get(name, 0)
         files.append(FileCheck(name, str(path) if path is not None else None, records,
                                records - result.skipped.get(name, 0), e, w))
-    errors = sum(1 for p in result.problems if p.severity == "error")
-    return Validation(list(result.problems), files, errors, len(result.problems) - errors)
+    errors = sum(1 for p in problems if p.severity == "error")
+    return Validation(problems, files, errors, len(problems) - errors)
+
+
+def refused_conversions(result, cfg) -> list[Problem]:
+    """A warning for each conversion of the journal that the rules refuse (SPEC 4.10): the replay
+    ignores it, as ``bill`` and ``overdue-report`` say; ``validate`` says it without a report date
+    (each customer replayed to the date of its last conversion). The record is named by its id."""
+    dataset = result.dataset
+    if not dataset.conversions:
+        return []
+    from ..engine.ledger import group_by_customer, overdue_status
+
+    label = result.labels.get("conversions", "conversions")
+    wanted = sorted({c.customer_id for c in dataset.conversions})
+    groups = group_by_customer(dataset, wanted, conversions=True)
+    customers = {c.customer_id: c for c in dataset.customers}
+    out = []
+    for cid in wanted:
+        if cid not in customers:
+            continue
+        txns, repayments, deferrals, conversions = groups[cid]
+        last = max(c.date for c in conversions)
+        status = overdue_status(customers[cid], txns, repayments, deferrals, cfg, last, conversions)
+        out += [Problem(label, 0, "conversion_id", f"customer {cid}: {w}", "warning")
+                for w in status.warnings if w.kind == "conversion_refused"]
+    return out
