@@ -212,3 +212,16 @@ def test_batch_statements_show_the_cost_of_paying_only_the_minimum(data, tmp_pat
     assert saved["minimum_only"] == c1["minimum_only"]
     off = json.loads(ok(cli(data, "bill", "--as-of", "2026-03-03", "-f", "json", config="")))
     assert all("minimum_only" not in s for s in off["statements"])      # minimum payment off: no block
+
+
+def test_batch_cost_false_leaves_the_block_to_the_one_customer_statement(data):
+    """``[minimum_payment] batch_cost = false``: the daily run skips the 12-month projection (its
+    replays make bill about 6x slower); ``bill --customer`` still shows it."""
+    cfg = "[minimum_payment]\nenabled = true\nbatch_cost = false\n"
+    obj = json.loads(ok(cli(data, "bill", "--as-of", "2026-03-03", "-f", "json", config=cfg)))
+    assert obj["statements"] and all("minimum_only" not in s for s in obj["statements"])
+    assert all(s["minimum_due"] for s in obj["statements"])
+    one = json.loads(ok(cli(data, "bill", "--customer", "C1", "--as-of", "2026-03-03", "-f", "json", config=cfg)))
+    assert "minimum_only" in one["statements"][0]
+    bad = cli(data, "bill", "--as-of", "2026-03-03", config="[minimum_payment]\nbatch_cost = 1\n")
+    assert bad.exit_code == 1 and "minimum_payment.batch_cost: expected true or false" in bad.stderr

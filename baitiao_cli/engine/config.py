@@ -62,6 +62,7 @@ class MinimumPayment:
     ratio: Decimal = Decimal("0.10")             # share of revolving principal in the minimum
     carry_threshold: Decimal = Decimal("300")    # carried revolving principal below this: 100% in the minimum
     daily_rate: Decimal = Decimal("0.0005")      # revolving service fee (日服务费) per day
+    batch_cost: bool = True    # the daily run's statements show 12 months of paying only the minimum
 
 
 @dataclass(frozen=True, slots=True)

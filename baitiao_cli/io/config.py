@@ -38,7 +38,8 @@ SCHEMA: dict[str, dict[str, str]] = {
     "pricing": {"fee_rates": "rate_table", "apr_cap": "rate", "enforce_cap": "bool"},
     "late_fee": {"daily_rate": "rate", "cap_ratio": "rate"},
     "deferral": {"max_days": "int", "fee_rate": "rate"},
-    "minimum_payment": {"enabled": "bool", "ratio": "rate", "carry_threshold": "rate", "daily_rate": "rate"},
+    "minimum_payment": {"enabled": "bool", "ratio": "rate", "carry_threshold": "rate", "daily_rate": "rate",
+                        "batch_cost": "bool"},
     "conversion": {"fee_rates": "rate_table", "min_amount": "rate", "max_ratio": "rate"},
     "overdue": {"buckets": "bucket_table", "actions": "action_list", "freeze_from_day": "int"},
     "ecl": {"lgd": "rate", "pd_stage1": "rate", "pd_stage2": "rate"},
@@ -298,6 +299,7 @@ def _minimum_payment(mp: dict, d: MinimumPayment) -> MinimumPayment:
         ratio=ratio,
         carry_threshold=_rate(mp.get("carry_threshold", d.carry_threshold), "minimum_payment.carry_threshold"),
         daily_rate=_rate(mp.get("daily_rate", d.daily_rate), "minimum_payment.daily_rate"),
+        batch_cost=_bool(mp.get("batch_cost", d.batch_cost), "minimum_payment.batch_cost"),
     )
 
 

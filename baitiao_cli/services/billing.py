@@ -77,7 +77,8 @@ def _work(cfg, day: date, want_json: bool, want_text: bool, progress: Callable) 
         from ..render import dumps
         from ..views.statement import minimum_only_text, statement_json, statement_text, summary_row
 
-        revolving = cfg.minimum_payment.enabled    # every statement shows what paying only the minimum costs
+        # every statement shows what paying only the minimum costs (unless minimum_payment.batch_cost = false)
+        revolving = cfg.minimum_payment.enabled and cfg.minimum_payment.batch_cost
 
         mine = chosen if job.whole else [c for c in chosen if c.customer_id in job]
         out: list[BillRow] = []
