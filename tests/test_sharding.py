@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 from baitiao_cli.cli.app import app  # noqa: E402
 from baitiao_cli.cli.common import parse_shard  # noqa: E402
 from baitiao_cli.engine.partition import WHOLE, customer_hash, shard_of  # noqa: E402
-from baitiao_cli.engine.partition import Shard as Part  # noqa: E402
+from baitiao_cli.engine.partition import Shard  # noqa: E402
 from baitiao_cli.render import dumps, write_document  # noqa: E402
 from baitiao_cli.services.billing import merge_summaries, summary_name  # noqa: E402
 from benchmarks.generate import generate  # noqa: E402
@@ -85,7 +85,7 @@ def test_the_partition_is_crc32_of_the_id_and_stable():
                                                                 for i in range(1, 9)]
     ids = [f"C{i:06d}" for i in range(1, 2001)]
     for n in (1, 2, 3, 7):
-        shards = [Part(k, n) for k in range(1, n + 1)]
+        shards = [Shard(k, n) for k in range(1, n + 1)]
         for cid in ids:
             assert sum(cid in p for p in shards) == 1            # each customer in exactly one shard
         for p in shards:
@@ -95,15 +95,15 @@ def test_the_partition_is_crc32_of_the_id_and_stable():
     assert all(cid in WHOLE for cid in ids)
 
 
-@pytest.mark.parametrize("value,expected", [(None, WHOLE), ("1/1", Part(1, 1)), ("2/4", Part(2, 4)),
-                                            (" 3 / 3 ", Part(3, 3))])
+@pytest.mark.parametrize("value,expected", [(None, WHOLE), ("1/1", Shard(1, 1)), ("2/4", Shard(2, 4)),
+                                            (" 3 / 3 ", Shard(3, 3))])
 def test_parse_shard(value, expected):
     assert parse_shard(value) == expected
 
 
 def test_summary_names():
-    assert summary_name(WHOLE) == "summary.csv" and summary_name(Part(1, 1)) == "summary.csv"
-    assert summary_name(Part(2, 4)) == "summary.shard-2-of-4.csv"
+    assert summary_name(WHOLE) == "summary.csv" and summary_name(Shard(1, 1)) == "summary.csv"
+    assert summary_name(Shard(2, 4)) == "summary.shard-2-of-4.csv"
 
 
 @pytest.mark.parametrize("obj", [

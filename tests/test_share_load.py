@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 from baitiao_cli.services import jobs as sharding  # noqa: E402
 from baitiao_cli.cli.app import app  # noqa: E402
 from baitiao_cli.engine.config import Config  # noqa: E402
-from baitiao_cli.engine.partition import WHOLE, Part  # noqa: E402
+from baitiao_cli.engine.partition import WHOLE, Shard  # noqa: E402
 from baitiao_cli.io import loader  # noqa: E402
 from baitiao_cli.io.loader import load_dataset, load_share  # noqa: E402
 from benchmarks.generate import generate  # noqa: E402
@@ -56,12 +56,12 @@ def rows_of(path: Path) -> list[list[str]]:
         return list(csv.reader(f))
 
 
-def customers_in(book: Path, part: Part, *, other: bool = False) -> list[str]:
+def customers_in(book: Path, part: Shard, *, other: bool = False) -> list[str]:
     ids = [r[0] for r in rows_of(book / "customers.csv")[1:]]
     return [c for c in ids if part.loads(c) != other]
 
 
-def shares(data: Path, jobs: int, shard: Part = WHOLE) -> list:
+def shares(data: Path, jobs: int, shard: Shard = WHOLE) -> list:
     return [load_share(data, CFG, p.loads) for p in shard.split(jobs)]
 
 
@@ -108,7 +108,7 @@ def test_shares_together_are_the_full_load(book, tmp_path, jobs, fmt):
 
 def test_the_shares_of_a_shard_still_cover_the_whole_input(book):
     """--shard 1/2 --jobs 2: the two workers validate every customer's rows between them."""
-    shard = Part(1, 2)
+    shard = Shard(1, 2)
     results = shares(book, 2, shard)
     full = load_dataset(book, CFG)
     assert union(results, "transactions") == list(full.dataset.transactions)
@@ -131,7 +131,7 @@ def _append(path: Path, line: str) -> None:
 
 def _pair(d: Path) -> tuple[str, str]:
     """Two customers that different workers (of --jobs 2) own."""
-    return customers_in(d, Part(1, 1, 1, 2))[0], customers_in(d, Part(1, 1, 2, 2))[0]
+    return customers_in(d, Shard(1, 1, 1, 2))[0], customers_in(d, Shard(1, 1, 2, 2))[0]
 
 
 def _break_cross_share_duplicate(d: Path) -> None:

@@ -2,8 +2,8 @@
 
 N hosts running ``bill --shard K/N --out DIR`` write ``summary.shard-K-of-N.csv`` each; this
 rebuilds ``DIR/<date>/summary.csv`` from them (``services.billing.merge_summaries``). The
-pool of ``--jobs`` lives in ``services.jobs``, the options in ``cli.common``, the JSON
-encoder in ``render``; their names are re-exported here for older callers.
+pool of ``--jobs`` lives in ``services.jobs`` and the ``--shard``/``--jobs`` options in
+``cli.common``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,7 @@ import os
 import sys
 from typing import Optional
 
-from ..render import dumps, nest, write_document  # noqa: F401 - re-exported
-from ..services.billing import merge_summaries, summary_name  # noqa: F401 - re-exported
-from ..services.jobs import fork_available, frozen_heap, run_jobs, run_jobs_loading_slices  # noqa: F401
-from .common import MAX_JOBS, JobsOpt, ShardOpt, check_jobs, parse_shard  # noqa: F401 - re-exported
+from ..services.billing import merge_summaries
 
 
 def _main(argv: Optional[list[str]] = None) -> int:

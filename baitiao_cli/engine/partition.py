@@ -74,7 +74,6 @@ class Shard(NamedTuple):
         return s if self.jobs == 1 else f"{s} (local part {self.job}/{self.jobs})"
 
 
-Part = Shard   # the former name (tests/test_share_load.py still uses it)
 
 WHOLE = Shard()
 

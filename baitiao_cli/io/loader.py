@@ -121,7 +121,7 @@ def load_share(data_dir: Path, cfg: Config, keep: Callable[[str], bool], *, ids_
                encoding: Optional[str] = None) -> Optional[LoadResult]:
     """The records of the customers ``keep`` selects, if the whole input is clean; else None.
 
-    For the worker processes of ``--jobs`` (``cli.sharding``), which each check and keep one
+    For the worker processes of ``--jobs`` (``services.jobs``), which each check and keep one
     share of the book instead of one process loading all of it. Every customer is read and
     checked (all of them are in the result); of the transactions and repayments only the
     rows of kept customers are checked and built, through the column-wise fast path alone,
