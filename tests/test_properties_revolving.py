@@ -26,6 +26,24 @@ def minimum_on(cfg, ratio="0.10", threshold="300"):
 ratios = st.sampled_from([("0.10", "300"), ("0.05", "0"), ("0.5", "100000")])
 
 
+def pay_each_statement(cust, txns, cfg, as_of, data, amount_fen):
+    """Pay ``amount_fen(statement)`` of each statement in turn (the first not yet looked at, as the
+    payments so far leave it), on a day drawn from its date to its due date; the final account."""
+    reps: list[Repayment] = []
+    seen = set()
+    while True:
+        acct = replay(cust, txns, reps, [], cfg, as_of)
+        todo = [s for s in acct.statements if s.statement_date not in seen]
+        if not todo:
+            return acct, reps
+        s = todo[0]
+        seen.add(s.statement_date)
+        if amount_fen(s) and s.due_date <= as_of:
+            day = s.statement_date + timedelta(days=data.draw(st.integers(0, (s.due_date - s.statement_date).days)))
+            reps.append(Repayment(f"Y{len(reps)}", cust.customer_id, day, D(amount_fen(s)) / 100, "normal",
+                                  seq=len(reps)))
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(accounts(), ratios)
 def test_minimum_on_invariants(acc, rt):
@@ -78,21 +96,7 @@ def test_minimum_off_every_minimum_is_the_total(acc, _):
 def test_paying_every_total_due_by_its_due_date_never_costs_a_revolving_fee(acc, data):
     cust, txns, _reps, _defs, cfg, as_of = acc
     cfg = minimum_on(cfg)
-    reps: list[Repayment] = []
-    seen = set()
-    while True:
-        # the first statement not looked at yet: pay its total due on a day from its date to its due date
-        acct = replay(cust, txns, reps, [], cfg, as_of)
-        todo = [s for s in acct.statements if s.statement_date not in seen]
-        if not todo:
-            break
-        s = todo[0]
-        seen.add(s.statement_date)
-        if s.total_due_fen and s.due_date <= as_of:
-            day = s.statement_date + timedelta(days=data.draw(st.integers(0, (s.due_date - s.statement_date).days)))
-            reps.append(Repayment(f"Y{len(reps)}", cust.customer_id, day, D(s.total_due_fen) / 100, "normal",
-                                  seq=len(reps)))
-    acct = replay(cust, txns, reps, [], cfg, as_of)
+    acct, reps = pay_each_statement(cust, txns, cfg, as_of, data, lambda s: s.total_due_fen)
     event(f"repayments: {min(len(reps), 4)}")
     assert acct.revolving_fee_owed_fen == 0
     assert all(s.revolving_fee_posted_fen == 0 for s in acct.statements)
@@ -140,20 +144,7 @@ def test_paying_every_minimum_by_its_due_date_is_never_overdue_nor_late(acc, dat
     cust, txns, _reps, _defs, cfg, as_of = acc
     cfg = minimum_on(cfg)
     txns = [t for t in txns if t.type == "purchase"]
-    reps: list[Repayment] = []
-    seen = set()
-    while True:
-        acct = replay(cust, txns, reps, [], cfg, as_of)
-        todo = [s for s in acct.statements if s.statement_date not in seen]
-        if not todo:
-            break
-        s = todo[0]
-        seen.add(s.statement_date)
-        if s.minimum_due_fen and s.due_date <= as_of:
-            day = s.statement_date + timedelta(days=data.draw(st.integers(0, (s.due_date - s.statement_date).days)))
-            reps.append(Repayment(f"Y{len(reps)}", cust.customer_id, day, D(s.minimum_due_fen) / 100, "normal",
-                                  seq=len(reps)))
-    acct = replay(cust, txns, reps, [], cfg, as_of)
+    acct, reps = pay_each_statement(cust, txns, cfg, as_of, data, lambda s: s.minimum_due_fen)
     event(f"minimum payments: {min(len(reps), 4)}")
     assert acct.late_fees.posted_fen == 0 and acct.late_fees.owed_fen == 0
     for k in range(len(acct.statements)):
