@@ -193,7 +193,7 @@ def test_portfolio_summary(book, cfg):
 def test_roll_rates_over_two_dates(book, cfg):
     rr = report(book, cfg, "--as-of", "2026-04-01", "--compare", "2026-03-01")["summary"]["roll_rates"]
     assert (rr["from"], rr["to"]) == ("2026-03-01", "2026-04-01")
-    assert rr["columns"] == ["current", "M1", "M2", "M3", "M4", "M5", "M6", "M6+", "paid_off"]
+    assert rr["columns"] == ["current", "M1", "M2", "M3", "M4", "M5", "M6", "M6+", "paid_off", "written_off"]
     rows = {r["from_bucket"]: r for r in rr["rows"]}
 
     def cell(frm, to):

@@ -299,4 +299,4 @@ def test_roll_rates_cells():
     assert rr.row_total("M1") == (2, 20080)
     assert rr.cell("current", "current") == (0, 0)
     assert (rr.new_accounts, rr.new_fen) == (2, 5000 + 2003)
-    assert rr.columns[-1] == PAID_OFF and rr.rows == p.bucket_names
+    assert rr.columns[-2:] == (PAID_OFF, "written_off") and rr.rows == p.bucket_names

@@ -354,23 +354,31 @@ BAD_IDS = ["../x", "C1/..", "..", "C 1", "C1;rm", "", "C" * 65]
 OPTION_CASES = (
     [(c, "--format", "xml") for c in [*DATA_COMMANDS, "quote", "train --features", "train --from-history"]]
     + [(c, "--as-of", v) for c in ["bill", "bill --out", "repay", "defer", "convert", "overdue-report", "score",
-                                    "train --features", "train --from-history"] for v in BAD_DATES]
-    + [(c, "--date", v) for c in ["quote", "quote --customer", "repay", "repay --dry-run", "defer", "convert"]
+                                    "train --features", "train --from-history", "reverse", "waive", "write-off"]
+       for v in BAD_DATES]
+    + [(c, "--date", v) for c in ["quote", "quote --customer", "repay", "repay --dry-run", "defer", "convert",
+                                  "reverse", "waive", "write-off --dry-run"]
        for v in BAD_DATES]
     + [(c, "--statement-date", v) for c in ["defer", "convert"] for v in BAD_DATES]
     + [("overdue-report", "--compare", v) for v in BAD_DATES]
     + [("overdue-report", "--compare", "2026-03-06")]                       # not before --as-of
     + [("score", "--psi-against", v) for v in BAD_DATES]
     + [("train --from-history", "--observation-date", v) for v in BAD_DATES]
-    + [(c, "--amount", v) for c in ["quote", "quote --customer", "repay", "repay --settle --dry-run", "convert"]
+    + [(c, "--amount", v) for c in ["quote", "quote --customer", "repay", "repay --settle --dry-run", "convert",
+                                    "waive"]
        for v in BAD_AMOUNTS]
     + [(c, "--terms", v) for c in ["quote", "convert"] for v in ["x", "3.5", "1e1", ""]]
     + [(c, "--fee-rate", v) for c in ["quote", "convert"] for v in ["x", "-0.1", "1e-3", "NaN", "0.5%", ""]]
     + [("defer", "--days", v) for v in ["x", "1.5", "1e1", ""]]
     + [(c, "--customer", v) for c in ["quote --customer", "bill --customer", "repay", "defer", "convert",
-                                      "score --customer"]
+                                      "score --customer", "waive", "write-off"]
        for v in BAD_IDS]
-    + [(c, "--ref", v) for c in ["repay", "defer", "convert"] for v in ["../x", "", "R 1", "R" * 65]]
+    + [(c, "--ref", v) for c in ["repay", "defer", "convert", "reverse", "waive", "write-off"]
+       for v in ["../x", "", "R 1", "R" * 65]]
+    + [("reverse", "--target", v) for v in ["../x", "", "R 1", "R" * 65]]
+    + [("waive", "--component", v) for v in ["", "principal", "late-fee", "x"]]
+    + [(c, "--reason", v) for c in ["reverse", "waive", "write-off"] for v in ["a\x01b", "x" * 201]]
+    + [("waive", "--reason", v) for v in ["", "   "]]
     + [("repay", "--channel", v) for v in ["a\x01b", "x" * 65]]
     + [(c, "--encoding", "klingon") for c in [*DATA_COMMANDS, "train --features"]]
     + [(c, "--shard", v) for c in ["bill", "bill --out", "overdue-report"] for v in ["0/2", "3/2", "x", "1/0", "", "-1/2"]]
@@ -405,7 +413,7 @@ def test_the_matrix_covers_every_command():
     registered = {c.name for c in app.registered_commands}
     covered = {c.split()[0] for c, _, _ in OPTION_CASES}
     assert registered == covered == {"quote", "bill", "repay", "defer", "convert", "overdue-report", "score", "train",
-                                     "validate"}
+                                     "validate", "reverse", "waive", "write-off"}
     assert {c.split()[0] for c in DATA_COMMANDS} == registered - {"train"}   # train --from-history: its own test
 
 

@@ -30,26 +30,41 @@ def flag_option(name: str, help: str) -> Any:
 
 
 CustomerOpt = text_option("--customer", "ID", "Customer id.")
+ReasonOpt = Annotated[Optional[str], typer.Option("--reason", metavar="TEXT", help="Why (kept in the journal).",
+                                                  show_default=False)]
+DryRunFlag = flag_option("--dry-run", "Check and show the result exactly as a real run would; write nothing.")
 
 
 # --- option values (malformed: usage error, exit 2) ------------------------------------------------
 
-def ref_option(value: str) -> str:
+def ref_option(value: str, option: str = "--ref") -> str:
     if not REF.match(value or ""):
-        raise UsageError(f"--ref: must be 1 to 64 letters, digits, '_' or '-' (the idempotency key): {value!r}")
+        what = " (the idempotency key)" if option == "--ref" else ""
+        raise UsageError(f"{option}: must be 1 to 64 letters, digits, '_' or '-'{what}: {value!r}")
     return value
 
 
-def channel_option(value: Optional[str]) -> str:
-    """Free text, stripped (as the loader strips it); no control characters, at most 64 characters."""
+REASON_MAX = 200
+
+
+def free_text_option(value: Optional[str], option: str, most: int) -> str:
+    """Free text, stripped (as the loader strips it); no control characters, at most ``most`` characters."""
     if value is None:
         return ""
     s = value.strip()
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in s):
-        raise UsageError(f"--channel: control characters are not allowed: {value!r}")
-    if len(s) > CHANNEL_MAX:
-        raise UsageError(f"--channel: at most {CHANNEL_MAX} characters")
+        raise UsageError(f"{option}: control characters are not allowed: {value!r}")
+    if len(s) > most:
+        raise UsageError(f"{option}: at most {most} characters")
     return s
+
+
+def reason_option(value: Optional[str]) -> str:
+    return free_text_option(value, "--reason", REASON_MAX)
+
+
+def channel_option(value: Optional[str]) -> str:
+    return free_text_option(value, "--channel", CHANNEL_MAX)
 
 
 # --- what the posting commands share --------------------------------------------------------------

@@ -38,6 +38,8 @@ REVOLVING_FEE = "revolving_fee"     # the revolving service fee (SPEC 4.9; minim
 FEE = "fee"
 PRINCIPAL = "principal"
 CREDIT = "credit"                   # the part of a repayment that became credit balance
+RECOVERY = "recovery"               # money received after a write-off (SPEC 4.15)
+RECOVERED = "recovery"              # ``Allocation.applied_as`` of a repayment received after a write-off
 
 # Activity kinds (what happened between two statements)
 ACT_PAYMENT = "payment"             # a normal repayment
@@ -48,6 +50,9 @@ ACT_LATE_FEE = "late_fee_posted"    # late fee posted (at a repayment or a state
 ACT_DEFERRAL = "deferral"           # a deferral of a statement
 ACT_CONVERSION = "conversion"       # a statement installment (SPEC 4.10): principal moved into a plan
 ACT_REVOLVING_FEE = "revolving_fee_posted"   # revolving fee posted (minimum payment on)
+ACT_WAIVER = "waiver"               # a waiver of late fee, revolving fee or fees (SPEC 4.15)
+ACT_WRITE_OFF = "write_off"         # the account written off (SPEC 4.15)
+ACT_RECOVERY = "recovery"           # a repayment received after the write-off
 
 
 class EngineWarning(str):
@@ -360,6 +365,33 @@ class ConversionApplied(NamedTuple):
     fee = _yuan("fee_fen")
 
 
+class WaiverApplied(NamedTuple):
+    """A waiver the rules accepted (SPEC 4.15): ``amount_fen`` of ``kind`` forgiven on ``date``."""
+
+    adjustment_id: str
+    date: date
+    kind: str                    # waive_late_fee | waive_revolving_fee | waive_fee
+    amount_fen: int
+    reason: str = ""
+
+    amount = _yuan("amount_fen")
+
+
+class WriteOffApplied(NamedTuple):
+    """A write-off the rules accepted (SPEC 4.15): the whole balance out of receivables on ``date``.
+
+    ``amount_fen`` = billed unpaid + unbilled principal + posted unpaid charges - credit balance,
+    on that date after the charges accrued up to it were posted."""
+
+    adjustment_id: str
+    date: date
+    dpd: int                     # days past due on the write-off date
+    amount_fen: int
+    reason: str = ""
+
+    amount = _yuan("amount_fen")
+
+
 @dataclass(frozen=True, slots=True)
 class OverdueStatus:
     """Delinquency of an account on ``as_of`` (SPEC 4.7)."""
@@ -372,6 +404,13 @@ class OverdueStatus:
     overdue_fee_fen: int
     late_fee_owed_fen: int                    # posted unpaid + accrued shown
     total_owed_fen: int                       # billed outstanding + unbilled principal + late fee owed - credit (>= 0)
+    written_off: Optional[WriteOffApplied] = None   # SPEC 4.15: out of receivables (everything above is 0)
+    recovered_fen: int = 0                    # money received after the write-off
+
+    @classmethod
+    def of_write_off(cls, as_of: date, write_off: WriteOffApplied, recovered_fen: int) -> "OverdueStatus":
+        """A written-off account: no DPD, bucket or amount in receivables; the write-off and recoveries."""
+        return cls(as_of, 0, None, (), 0, 0, 0, 0, write_off, recovered_fen)
 
     @classmethod
     def of(cls, as_of: date, items: tuple[Item, ...], late_fee_owed_fen: int, total_owed_fen: int) -> "OverdueStatus":
@@ -444,7 +483,11 @@ class Account:
     warnings: tuple[str, ...] = field(default=())
     conversions: tuple[ConversionApplied, ...] = field(default=())
     revolving_fee_owed_fen: int = 0          # SPEC 4.9: posted unpaid + accrued shown (0 when the minimum is off)
-    minimum_status: Optional[OverdueStatus] = None   # the delinquency by the minimum (None when off)
+    minimum_status: Optional[OverdueStatus] = None   # the delinquency by the minimum (None when off),
+                                             # or the written-off status (SPEC 4.15)
+    waivers: tuple[WaiverApplied, ...] = field(default=())
+    write_off: Optional[WriteOffApplied] = None
+    recovered_fen: int = 0                   # repayments received after the write-off, up to its amount
 
     # ---- money positions -------------------------------------------------------------
     credit_balance = _yuan("credit_balance_fen")
@@ -522,7 +565,8 @@ class Account:
 
     @property
     def overdue(self) -> OverdueStatus:
-        """DPD, overdue principal/fee and late fee owed on ``as_of`` (SPEC 4.7; 4.9 when the minimum is on)."""
+        """DPD, overdue principal/fee and late fee owed on ``as_of`` (SPEC 4.7; 4.9 when the minimum is on;
+        4.15 once written off)."""
         if self.minimum_status is not None:
             return self.minimum_status
         owed = self.late_fees.owed_fen

@@ -103,6 +103,7 @@ class Overdue:
         Action(181, "write_off_review"),
     )
     freeze_from_day: int = 1      # the rule: engine.overdue.credit_frozen
+    write_off_min_dpd: int = 181  # SPEC 4.15: a write-off needs at least this many days past due
 
 
 @dataclass(frozen=True, slots=True)

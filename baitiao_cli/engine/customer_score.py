@@ -102,8 +102,9 @@ def score_customer(dataset: Any, cfg: "Config", model: PdModel, customer: Any, o
     """Replay one customer to ``on`` and score them."""
     from .ledger import STATEMENTS_NONE, group_by_customer, replay
 
-    txns, reps, defs, convs = group_by_customer(dataset, [customer.customer_id], conversions=True)[customer.customer_id]
-    acct = replay(customer, txns, reps, defs, cfg, on, statements=STATEMENTS_NONE, conversions=convs)
+    txns, reps, defs, convs, fixes = group_by_customer(dataset, [customer.customer_id],
+                                                       conversions=True)[customer.customer_id]
+    acct = replay(customer, txns, reps, defs, cfg, on, statements=STATEMENTS_NONE, conversions=convs, corrections=fixes)
     return score_account(acct, model, cfg.scoring, cfg)
 
 

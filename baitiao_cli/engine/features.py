@@ -432,13 +432,15 @@ def history_sample(dataset: "Dataset", cfg: "Config", scoring: "Scoring", observ
         if c.opened_on > observation:
             opened_after += 1
             continue
-        txns, reps, defs, convs = groups[c.customer_id]
-        now = replay(c, txns, reps, defs, cfg, observation, statements=STATEMENTS_NONE, conversions=convs)
+        txns, reps, defs, convs, fixes = groups[c.customer_id]
+        now = replay(c, txns, reps, defs, cfg, observation, statements=STATEMENTS_NONE, conversions=convs,
+                     corrections=fixes)
         if now.overdue.dpd >= DEFAULT_DPD:
             in_default += 1
             continue
         feats = customer_features(now, reference_limit(c, scoring))
-        later = replay(c, txns, reps, defs, cfg, window_end, statements=STATEMENTS_NONE, conversions=convs)
+        later = replay(c, txns, reps, defs, cfg, window_end, statements=STATEMENTS_NONE, conversions=convs,
+                       corrections=fixes)
         worst = worst_dpd_between(later.items, observation, window_end)
         rows.append(HistoryRow(c.customer_id, feats, worst, int(worst >= DEFAULT_DPD)))
     return HistorySample(observation, window_end, tuple(rows), opened_after, in_default)

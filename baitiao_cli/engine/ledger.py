@@ -41,7 +41,7 @@ from typing import Iterable, Iterator, Optional, Sequence
 from .account import Account, AccountStatus, Allocation, ConversionApplied, DeferralApplied, StatementStatus
 from .calendar import first_statement_month, month_index
 from .config import Config
-from .model import Conversion, Customer, Dataset, Deferral, Repayment, Txn
+from .model import NO_CORRECTIONS, Adjustment, Conversion, Corrections, Customer, Dataset, Deferral, Repayment, Reversal, Txn
 from .payoff import (
     ALL_REMAINING, CURRENT_PERIOD, NO_FEES, SETTLEMENT_POLICIES, payoff_amount, payoff_fen,
 )
@@ -54,7 +54,8 @@ from .replay import Replay
 __all__ = [
     "ALL_REMAINING", "CURRENT_PERIOD", "NO_FEES", "SETTLEMENT_POLICIES", "STATEMENTS_ALL", "STATEMENTS_LAST",
     "STATEMENTS_NONE", "Posting", "first_statement_month", "group_by_customer", "latest_statement", "month_index",
-    "overdue_status", "payoff_amount", "payoff_fen", "post_conversion", "post_deferral", "post_repayment",
+    "overdue_status", "payoff_amount", "payoff_fen", "post_adjustment", "post_conversion", "post_deferral",
+    "post_repayment", "post_reversal",
     "quote_payoff", "replay",
     "replay_all",
 ]
@@ -62,29 +63,32 @@ __all__ = [
 
 def _account_replay(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
                     deferrals: Sequence[Deferral], cfg: Config, as_of: date, statements: str,
-                    conversions: Sequence[Conversion] = ()) -> Replay:
-    return Replay(customer, cfg, as_of, AccountRecorder(statements)).run(txns, repayments, deferrals, conversions)
+                    conversions: Sequence[Conversion] = (), corrections: Corrections = NO_CORRECTIONS) -> Replay:
+    return Replay(customer, cfg, as_of, AccountRecorder(statements)).run(txns, repayments, deferrals, conversions,
+                                                                         corrections)
 
 
 def replay(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
            deferrals: Sequence[Deferral], cfg: Config, as_of: date, *, statements: str = STATEMENTS_ALL,
-           conversions: Sequence[Conversion] = ()) -> Account:
+           conversions: Sequence[Conversion] = (), corrections: Corrections = NO_CORRECTIONS) -> Account:
     """Replay one customer's events up to and including ``as_of`` into their ``Account``.
 
     ``txns``, ``repayments`` and ``deferrals`` are that customer's records in any order
     (records of another customer are ignored with a warning; records dated after ``as_of``
     are ignored). ``statements``: ``"all"`` (default) keeps a snapshot of every statement,
     ``"last"`` only of the latest one on or before ``as_of``, ``"none"`` none (faster, for
-    reports that need only balances).
+    reports that need only balances). ``conversions`` and ``corrections`` (adjustments and
+    reversals, SPEC 4.11/4.15) are that customer's too.
     """
     if statements not in STATEMENT_MODES:
         raise ValueError(f"statements must be all, last or none, not {statements!r}")
-    return _account_replay(customer, txns, repayments, deferrals, cfg, as_of, statements, conversions).account()
+    return _account_replay(customer, txns, repayments, deferrals, cfg, as_of, statements, conversions,
+                           corrections).account()
 
 
 def overdue_status(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
                    deferrals: Sequence[Deferral], cfg: Config, as_of: date,
-                   conversions: Sequence[Conversion] = ()) -> AccountStatus:
+                   conversions: Sequence[Conversion] = (), corrections: Corrections = NO_CORRECTIONS) -> AccountStatus:
     """``replay(..., statements="none")`` reduced to what a delinquency report reads, fast.
 
     Returns ``AccountStatus(customer, overdue, warnings)`` where ``overdue`` equals
@@ -92,13 +96,14 @@ def overdue_status(customer: Customer, txns: Sequence[Txn], repayments: Sequence
     replay but builds no allocation or activity records and no ``Account`` (about twice as
     fast): for ``overdue-report`` over a whole book.
     """
-    r = Replay(customer, cfg, as_of, Recorder()).run(txns, repayments, deferrals, conversions)
+    r = Replay(customer, cfg, as_of, Recorder()).run(txns, repayments, deferrals, conversions, corrections)
     return AccountStatus(customer, r.overdue(), tuple(r.warnings))
 
 
 def latest_statement(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
                      deferrals: Sequence[Deferral], cfg: Config, as_of: date,
-                     conversions: Sequence[Conversion] = ()) -> StatementStatus:
+                     conversions: Sequence[Conversion] = (), corrections: Corrections = NO_CORRECTIONS
+                     ) -> StatementStatus:
     """``replay(..., statements="last")`` reduced to what a statement run reads, faster.
 
     Returns ``StatementStatus(customer, statement, warnings)``: ``statement`` equals
@@ -106,16 +111,18 @@ def latest_statement(customer: Customer, txns: Sequence[Txn], repayments: Sequen
     before the first one) and ``warnings`` equals ``replay(...).warnings``; the rest of the
     account (items, allocations, activity...) is not built. For ``bill`` over a book.
     """
-    r = Replay(customer, cfg, as_of, LatestStatementRecorder()).run(txns, repayments, deferrals, conversions)
+    r = Replay(customer, cfg, as_of, LatestStatementRecorder()).run(txns, repayments, deferrals, conversions,
+                                                                   corrections)
     statements = r.statements()
     return StatementStatus(customer, statements[-1] if statements else None, tuple(r.warnings))
 
 
 def quote_payoff(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
                  deferrals: Sequence[Deferral], cfg: Config, on: date, policy: Optional[str] = None,
-                 conversions: Sequence[Conversion] = ()) -> Decimal:
+                 conversions: Sequence[Conversion] = (), corrections: Corrections = NO_CORRECTIONS) -> Decimal:
     """Replay to ``on`` and return the payoff amount (policy default: the configured one)."""
-    acct = replay(customer, txns, repayments, deferrals, cfg, on, statements=STATEMENTS_NONE, conversions=conversions)
+    acct = replay(customer, txns, repayments, deferrals, cfg, on, statements=STATEMENTS_NONE, conversions=conversions,
+                  corrections=corrections)
     return payoff_amount(acct, on, policy or cfg.installments.early_settlement_fees)
 
 
@@ -139,7 +146,8 @@ class Posting:
 
 def post_repayment(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
                    deferrals: Sequence[Deferral], cfg: Config, new: Repayment, as_of: date, *,
-                   statements: str = STATEMENTS_NONE, conversions: Sequence[Conversion] = ()) -> Posting:
+                   statements: str = STATEMENTS_NONE, conversions: Sequence[Conversion] = (),
+                   corrections: Corrections = NO_CORRECTIONS) -> Posting:
     """Replay with ``new`` appended to the journal (after every same-day row) up to ``as_of``.
 
     The dry run and the real posting share this one path: the caller appends ``new`` to the
@@ -149,20 +157,23 @@ def post_repayment(customer: Customer, txns: Sequence[Txn], repayments: Sequence
         raise ValueError(f"repayment dated {new.date} is after as_of {as_of}")
     seq = max((r.seq for r in repayments), default=0) + 1
     new = new._replace(seq=seq)
-    r = _account_replay(customer, txns, [*repayments, new], deferrals, cfg, as_of, statements, conversions)
+    r = _account_replay(customer, txns, [*repayments, new], deferrals, cfg, as_of, statements, conversions,
+                        corrections)
     acct = r.account()
     return Posting(acct, allocation=acct.allocation(new.repayment_id), refusal=r.refusals.get(new.repayment_id))
 
 
 def post_deferral(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
                   deferrals: Sequence[Deferral], cfg: Config, new: Deferral, as_of: date, *,
-                  statements: str = STATEMENTS_NONE, conversions: Sequence[Conversion] = ()) -> Posting:
+                  statements: str = STATEMENTS_NONE, conversions: Sequence[Conversion] = (),
+                  corrections: Corrections = NO_CORRECTIONS) -> Posting:
     """Replay with ``new`` appended to the deferrals journal up to ``as_of``; see ``Posting``."""
     if new.date > as_of:
         raise ValueError(f"deferral dated {new.date} is after as_of {as_of}")
     seq = max((d.seq for d in deferrals), default=0) + 1
     new = new._replace(seq=seq)
-    r = _account_replay(customer, txns, repayments, [*deferrals, new], cfg, as_of, statements, conversions)
+    r = _account_replay(customer, txns, repayments, [*deferrals, new], cfg, as_of, statements, conversions,
+                        corrections)
     acct = r.account()
     applied = next((d for d in acct.deferrals if d.deferral_id == new.deferral_id), None)
     return Posting(acct, deferral=applied, refusal=r.refusals.get(new.deferral_id))
@@ -170,16 +181,43 @@ def post_deferral(customer: Customer, txns: Sequence[Txn], repayments: Sequence[
 
 def post_conversion(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
                     deferrals: Sequence[Deferral], conversions: Sequence[Conversion], cfg: Config, new: Conversion,
-                    as_of: date, *, statements: str = STATEMENTS_NONE) -> Posting:
+                    as_of: date, *, statements: str = STATEMENTS_NONE,
+                    corrections: Corrections = NO_CORRECTIONS) -> Posting:
     """Replay with ``new`` appended to the conversions journal up to ``as_of``; see ``Posting``."""
     if new.date > as_of:
         raise ValueError(f"conversion dated {new.date} is after as_of {as_of}")
     seq = max((c.seq for c in conversions), default=0) + 1
     new = new._replace(seq=seq)
-    r = _account_replay(customer, txns, repayments, deferrals, cfg, as_of, statements, [*conversions, new])
+    r = _account_replay(customer, txns, repayments, deferrals, cfg, as_of, statements, [*conversions, new],
+                        corrections)
     acct = r.account()
     applied = next((c for c in acct.conversions if c.conversion_id == new.conversion_id), None)
     return Posting(acct, conversion=applied, refusal=r.refusals.get(new.conversion_id))
+
+
+def post_adjustment(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
+                    deferrals: Sequence[Deferral], conversions: Sequence[Conversion], corrections: Corrections,
+                    cfg: Config, new: Adjustment, as_of: date, *, statements: str = STATEMENTS_NONE) -> Posting:
+    """Replay with ``new`` (a waiver or a write-off) appended to the adjustments journal up to ``as_of``;
+    ``Posting.refusal`` says why the rules refuse it (then the account is as without it)."""
+    if new.date > as_of:
+        raise ValueError(f"adjustment dated {new.date} is after as_of {as_of}")
+    seq = max((a.seq for a in corrections.adjustments), default=0) + 1
+    new = new._replace(seq=seq)
+    r = _account_replay(customer, txns, repayments, deferrals, cfg, as_of, statements, conversions,
+                        corrections._replace(adjustments=(*corrections.adjustments, new)))
+    return Posting(r.account(), refusal=r.refusals.get(new.adjustment_id))
+
+
+def post_reversal(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
+                  deferrals: Sequence[Deferral], conversions: Sequence[Conversion], corrections: Corrections,
+                  cfg: Config, new: Reversal, as_of: date, *, statements: str = STATEMENTS_NONE) -> Posting:
+    """Replay with ``new`` appended to the reversals journal up to ``as_of`` (SPEC 4.11)."""
+    if new.date > as_of:
+        raise ValueError(f"reversal dated {new.date} is after as_of {as_of}")
+    r = _account_replay(customer, txns, repayments, deferrals, cfg, as_of, statements, conversions,
+                        corrections._replace(reversals=(*corrections.reversals, new)))
+    return Posting(r.account())
 
 
 # ---- whole-dataset helpers ---------------------------------------------------------------------
@@ -187,18 +225,21 @@ def post_conversion(customer: Customer, txns: Sequence[Txn], repayments: Sequenc
 def group_by_customer(dataset: Dataset, customers: Optional[Iterable[str]] = None, *, conversions: bool = False
                       ) -> dict[str, tuple]:
     """Each customer's (txns, repayments, deferrals), every customer present (lists may be empty);
-    with ``conversions``, (txns, repayments, deferrals, conversions).
+    with ``conversions``, (txns, repayments, deferrals, conversions, corrections): the whole input
+    of a replay, ``corrections`` a ``Corrections`` of their adjustments and reversals.
 
     ``customers`` restricts the grouping to those ids (records of others are skipped).
     """
     ids = [c.customer_id for c in dataset.customers] if customers is None else customers
     if conversions:
-        out4: dict[str, tuple] = {cid: ([], [], [], []) for cid in ids}
+        out5: dict[str, tuple] = {cid: ([], [], [], [], NO_CORRECTIONS) for cid in ids}
         for v in dataset.conversions:
-            g = out4.get(v.customer_id)
+            g = out5.get(v.customer_id)
             if g is not None:
                 g[3].append(v)
-        out: dict[str, tuple] = out4
+        if dataset.adjustments or dataset.reversals:
+            _group_corrections(dataset, out5)
+        out: dict[str, tuple] = out5
     else:
         out = {cid: ([], [], []) for cid in ids}
     for t in dataset.transactions:
@@ -216,6 +257,20 @@ def group_by_customer(dataset: Dataset, customers: Optional[Iterable[str]] = Non
     return out
 
 
+def _group_corrections(dataset: Dataset, out: dict[str, tuple]) -> None:
+    """Put each customer's adjustments and reversals into its group (the 5th member)."""
+    found: dict[str, tuple[list, list]] = {}
+    for a in dataset.adjustments:
+        if a.customer_id in out:
+            found.setdefault(a.customer_id, ([], []))[0].append(a)
+    for v in dataset.reversals:
+        if v.customer_id in out:
+            found.setdefault(v.customer_id, ([], []))[1].append(v)
+    for cid, (adjustments, reversals) in found.items():
+        g = out[cid]
+        out[cid] = (*g[:4], Corrections(tuple(adjustments), tuple(reversals)))
+
+
 def replay_all(dataset: Dataset, cfg: Config, as_of: date, *, customers: Optional[Iterable[str]] = None,
                statements: str = STATEMENTS_ALL) -> Iterator[Account]:
     """Replay every customer (or those in ``customers``), in customer_id order."""
@@ -223,5 +278,5 @@ def replay_all(dataset: Dataset, cfg: Config, as_of: date, *, customers: Optiona
     chosen = [c for c in dataset.customers if wanted is None or c.customer_id in wanted]
     groups = group_by_customer(dataset, [c.customer_id for c in chosen], conversions=True)
     for c in sorted(chosen, key=attrgetter("customer_id")):
-        t, r, d, v = groups[c.customer_id]
-        yield replay(c, t, r, d, cfg, as_of, statements=statements, conversions=v)
+        t, r, d, v, k = groups[c.customer_id]
+        yield replay(c, t, r, d, cfg, as_of, statements=statements, conversions=v, corrections=k)

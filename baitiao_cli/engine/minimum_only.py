@@ -25,7 +25,7 @@ from typing import NamedTuple, Optional, Sequence
 from .account import _yuan
 from .config import Config
 from .ledger import STATEMENTS_LAST, latest_statement, overdue_status, replay
-from .model import Conversion, Customer, Deferral, Repayment, Txn
+from .model import NO_CORRECTIONS, Conversion, Corrections, Customer, Deferral, Repayment, Txn
 
 MONTHS = 12
 _REF = "minimum-only-"
@@ -63,7 +63,8 @@ class MinimumOnlyCost(NamedTuple):
 
 def minimum_only_cost(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
                       deferrals: Sequence[Deferral], cfg: Config, as_of: date,
-                      months: int = MONTHS, conversions: Sequence[Conversion] = ()) -> Optional[MinimumOnlyCost]:
+                      months: int = MONTHS, conversions: Sequence[Conversion] = (),
+                      corrections: Corrections = NO_CORRECTIONS) -> Optional[MinimumOnlyCost]:
     """The projection (see the module docstring); None when the minimum payment is off or
     there is no statement on or before ``as_of``."""
     if not cfg.minimum_payment.enabled:
@@ -72,8 +73,10 @@ def minimum_only_cost(customer: Customer, txns: Sequence[Txn], repayments: Seque
     repayments = [r for r in repayments if r.date <= as_of]
     deferrals = [d for d in deferrals if d.date <= as_of]
     conversions = [c for c in conversions if c.date <= as_of]
+    corrections = Corrections(tuple(a for a in corrections.adjustments if a.date <= as_of),
+                              tuple(v for v in corrections.reversals if v.date <= as_of))
     acct = replay(customer, txns, repayments, deferrals, cfg, as_of, statements=STATEMENTS_LAST,
-                  conversions=conversions)
+                  conversions=conversions, corrections=corrections)
     st = acct.latest_statement()
     if st is None:
         return None
@@ -96,17 +99,19 @@ def minimum_only_cost(customer: Customer, txns: Sequence[Txn], repayments: Seque
         if k + 1 == months:
             break
         following = _next_statement(customer, txns, [*repayments, *projected], deferrals, cfg, st.statement_date, on,
-                                    conversions)
+                                    conversions, corrections)
         if following is None:
             break
         st = following
         pay_fen = st.minimum_due_fen
-    end = overdue_status(customer, txns, [*repayments, *projected], deferrals, cfg, last_day, conversions)
+    end = overdue_status(customer, txns, [*repayments, *projected], deferrals, cfg, last_day, conversions,
+                         corrections)
     return MinimumOnlyCost(as_of, tuple(payments), sum(p.payment_fen for p in payments), owed_now,
                            end.overdue.total_owed_fen)
 
 
-def _next_statement(customer, txns, repayments, deferrals, cfg: Config, after: date, paid_on: date, conversions=()):
+def _next_statement(customer, txns, repayments, deferrals, cfg: Config, after: date, paid_on: date, conversions=(),
+                    corrections: Corrections = NO_CORRECTIONS):
     """The statement after the one dated ``after`` (replayed to its date; after ``paid_on``)."""
     from .calendar import add_months
 
@@ -115,4 +120,4 @@ def _next_statement(customer, txns, repayments, deferrals, cfg: Config, after: d
     if on < paid_on:       # a due date past the next statement (deferred): the payment comes first
         y, m = add_months(paid_on.year, paid_on.month, 0 if paid_on.day < customer.statement_day else 1)
         on = date(y, m, customer.statement_day)
-    return latest_statement(customer, txns, repayments, deferrals, cfg, on, conversions).statement
+    return latest_statement(customer, txns, repayments, deferrals, cfg, on, conversions, corrections).statement

@@ -79,6 +79,51 @@ class Conversion(NamedTuple):
     seq: int = 0                  # journal order
 
 
+# adjustment kinds (SPEC 4.15)
+WAIVE_LATE_FEE = "waive_late_fee"
+WAIVE_REVOLVING_FEE = "waive_revolving_fee"
+WAIVE_FEE = "waive_fee"
+WRITE_OFF = "write_off"
+ADJUSTMENT_KINDS = (WAIVE_LATE_FEE, WAIVE_REVOLVING_FEE, WAIVE_FEE, WRITE_OFF)
+
+
+class Adjustment(NamedTuple):
+    """A waiver or a write-off (减免, 核销; SPEC 4.15). ``amount``: what a waiver forgives; for a
+    write-off what was written off when it was posted (for the record: the rules take the
+    whole balance on its date), or None."""
+
+    adjustment_id: str
+    customer_id: str
+    date: date
+    kind: str                     # waive_late_fee | waive_revolving_fee | waive_fee | write_off
+    amount: Optional[Decimal] = None
+    reason: str = ""
+    seq: int = 0                  # journal order
+
+
+class Reversal(NamedTuple):
+    """A correction (冲正; SPEC 4.11): the record ``target_id`` (a repayment, deferral, conversion
+    or adjustment) is treated as never posted by every report dated on or after ``date``.
+    ``customer_id`` is not a column: the loader resolves it from the target."""
+
+    reversal_id: str
+    target_id: str
+    date: date
+    reason: str = ""
+    seq: int = 0                  # journal order
+    customer_id: str = ""
+
+
+class Corrections(NamedTuple):
+    """One customer's adjustments and reversals, what the replay takes besides its events."""
+
+    adjustments: tuple = ()
+    reversals: tuple = ()
+
+
+NO_CORRECTIONS = Corrections()
+
+
 @dataclass(frozen=True, slots=True)
 class Dataset:
     """Everything loaded from a data directory, grouped for the engine."""
@@ -88,3 +133,5 @@ class Dataset:
     repayments: tuple[Repayment, ...]
     deferrals: tuple[Deferral, ...]
     conversions: tuple[Conversion, ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
+    reversals: tuple[Reversal, ...] = ()

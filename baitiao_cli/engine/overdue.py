@@ -63,6 +63,7 @@ STAGES = (1, 2, 3)
 DELINQUENCY_THRESHOLDS = (("1+", 1), ("30+", 31), ("90+", 91))
 
 PAID_OFF = "paid_off"   # roll-rate column: nothing owed on the later date
+WRITTEN_OFF = "written_off"   # roll-rate column: written off by the later date (SPEC 4.15)
 
 TOP_EXPOSURES = 10
 
@@ -129,6 +130,9 @@ class AccountRisk(NamedTuple):
     action_severity: int             # 1-based position of ``action`` in the ladder; 0 = none
     action_since: Optional[date]
     frozen: bool
+    written_off_on: Optional[date] = None    # SPEC 4.15: out of the book since; then DPD 0, nothing owed
+    written_off_fen: int = 0
+    recovered_fen: int = 0                   # money received after the write-off
 
     @property
     def customer_id(self) -> str:
@@ -212,6 +216,10 @@ class RiskPolicy:
 
     def assess(self, customer: Customer, status: OverdueStatus) -> AccountRisk:
         """Classify one account from its ``Account.overdue`` status."""
+        wo = status.written_off
+        if wo is not None:                    # out of receivables: no bucket, no ECL, no action
+            return AccountRisk(customer, status.as_of, 0, self.bucket_names[0], None, 0, 0, 0, 0, NORMAL, 1,
+                               Decimal(0), 0, None, 0, None, True, wo.date, wo.amount_fen, status.recovered_fen)
         dpd = status.dpd if status.is_overdue else 0
         stage = ifrs9_stage(dpd)
         pd = self.pd(stage)
@@ -271,6 +279,9 @@ class PortfolioSummary:
     ecl_fen: int
     lgd: Decimal
     top_exposures: tuple[AccountRisk, ...]   # overdue accounts, largest total owed first
+    written_off_accounts: int = 0            # SPEC 4.15: written off on or before as_of (not in the book)
+    written_off_fen: int = 0
+    recovered_fen: int = 0                   # received from them after their write-off
 
     @property
     def accounts_without_balance(self) -> int:
@@ -307,9 +318,15 @@ class SummaryBuilder:
         self.stage_ead = [0, 0, 0]
         self.stage_ecl = [0, 0, 0]
         self._top: list[AccountRisk] = []
+        self.written_off_n = self.written_off_fen = self.recovered_fen = 0
 
     def add(self, r: AccountRisk) -> None:
         self.total += 1
+        if r.written_off_on is not None:
+            self.written_off_n += 1
+            self.written_off_fen += r.written_off_fen
+            self.recovered_fen += r.recovered_fen
+            return
         if not r.in_book:
             return
         owed = r.total_owed_fen
@@ -347,7 +364,8 @@ class SummaryBuilder:
         """Fold in the builder of another, disjoint, part of the same book on the same date."""
         if other.as_of != self.as_of or other.policy != self.policy:
             raise ValueError("can only merge summaries of the same date and configuration")
-        for name in ("total", "n", "receivables", "overdue_n", "overdue_fen", "late_fee_fen", "frozen_n"):
+        for name in ("total", "n", "receivables", "overdue_n", "overdue_fen", "late_fee_fen", "frozen_n",
+                     "written_off_n", "written_off_fen", "recovered_fen"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("bucket_n", "bucket_fen", "delinq_n", "delinq_fen", "stage_n", "stage_ead", "stage_ecl"):
             mine, theirs = getattr(self, name), getattr(other, name)
@@ -374,6 +392,8 @@ class SummaryBuilder:
                                         self.stage_ecl[s - 1]) for s in STAGES),
             ecl_fen=sum(self.stage_ecl), lgd=p.lgd,
             top_exposures=tuple(heapq.nsmallest(self.top_n, self._top, key=exposure_key)),
+            written_off_accounts=self.written_off_n, written_off_fen=self.written_off_fen,
+            recovered_fen=self.recovered_fen,
         )
 
 
@@ -389,7 +409,8 @@ class RollRates:
     """Where the book of ``from_date`` went by ``to_date``.
 
     Rows: each bucket on ``from_date`` (accounts in the book then); columns: each bucket on
-    ``to_date`` plus ``paid_off`` (nothing owed any more). Each cell counts accounts and sums
+    ``to_date`` plus ``paid_off`` (nothing owed any more) and ``written_off`` (written off by
+    ``to_date``, its own state: SPEC 4.15). Each cell counts accounts and sums
     their total owed **on the earlier date** (the exposure that rolled). Accounts not in the
     book on ``from_date`` (new since) are only counted in ``new_accounts``/``new_fen``.
     """
@@ -430,7 +451,8 @@ class RollRateBuilder:
                 self.new_n += 1
                 self.new_fen += later.total_owed_fen
             return
-        key = (earlier.bucket, later.bucket if later.in_book else PAID_OFF)
+        key = (earlier.bucket, WRITTEN_OFF if later.written_off_on is not None
+               else later.bucket if later.in_book else PAID_OFF)
         self.counts[key] = self.counts.get(key, 0) + 1
         self.amounts[key] = self.amounts.get(key, 0) + earlier.total_owed_fen
 
@@ -446,6 +468,6 @@ class RollRateBuilder:
     def result(self) -> RollRates:
         names = self.policy.bucket_names
         return RollRates(from_date=self.from_date, to_date=self.to_date, rows=names,
-                         columns=names + (PAID_OFF,),
+                         columns=names + (PAID_OFF, WRITTEN_OFF),
                          cells={k: Tally(v, self.amounts[k]) for k, v in self.counts.items()},
                          new_accounts=self.new_n, new_fen=self.new_fen)

@@ -20,10 +20,10 @@ from typing import Optional
 
 from .account import (
     ACT_CONVERSION, ACT_CREDIT_APPLIED, ACT_DEFERRAL, ACT_LATE_FEE, ACT_PAYMENT, ACT_REFUND, ACT_REVOLVING_FEE,
-    ACT_SETTLEMENT, CREDIT, CREDIT_SOURCE,
+    ACT_RECOVERY, ACT_SETTLEMENT, ACT_WAIVER, ACT_WRITE_OFF, CREDIT, CREDIT_SOURCE, RECOVERED,
     Activity, Allocation, AllocationLine, DeferralApplied, Statement,
 )
-from .model import Conversion, Deferral, Repayment
+from .model import Adjustment, Conversion, Deferral, Repayment
 
 STATEMENTS_ALL = "all"
 STATEMENTS_LAST = "last"
@@ -72,8 +72,21 @@ class Recorder:
     def converted(self, conversion: Conversion, amount_fen: int) -> None:
         pass
 
+    def waived(self, adjustment: Adjustment, amount_fen: int) -> None:
+        """A waiver applied (SPEC 4.15)."""
+
+    def written_off(self, adjustment: Adjustment, amount_fen: int) -> None:
+        """The account written off (SPEC 4.15)."""
+
     def issued_statements(self) -> tuple[Statement, ...]:
         return ()
+
+
+_ACTIVITY_OF = {"normal": ACT_PAYMENT, "settle": ACT_SETTLEMENT, RECOVERED: ACT_RECOVERY}
+
+
+def _with_reason(what: str, reason: str) -> str:
+    return f"{what}: {reason}" if reason else what
 
 
 class _ActivityRecorder(Recorder):
@@ -115,8 +128,7 @@ class _ActivityRecorder(Recorder):
 
     def repaid(self, repayment: Repayment, amount_fen: int, applied_as: str, lines: list[AllocationLine],
                to_credit_fen: int, payoff_fen: Optional[int]) -> None:
-        self.activity.append(Activity(repayment.date, ACT_SETTLEMENT if applied_as == "settle" else ACT_PAYMENT,
-                                      repayment.repayment_id, amount_fen))
+        self.activity.append(Activity(repayment.date, _ACTIVITY_OF[applied_as], repayment.repayment_id, amount_fen))
 
     def refunded(self, on: date, refund_id: str, purchase_id: str, fen: int) -> None:
         self.activity.append(Activity(on, ACT_REFUND, refund_id, fen, purchase_id))
@@ -128,6 +140,14 @@ class _ActivityRecorder(Recorder):
     def converted(self, conversion: Conversion, amount_fen: int) -> None:
         self.activity.append(Activity(conversion.date, ACT_CONVERSION, conversion.conversion_id, amount_fen,
                                       f"statement {conversion.statement_date} into {conversion.terms} periods"))
+
+    def waived(self, adjustment: Adjustment, amount_fen: int) -> None:
+        self.activity.append(Activity(adjustment.date, ACT_WAIVER, adjustment.adjustment_id, amount_fen,
+                                      _with_reason(adjustment.kind.removeprefix("waive_"), adjustment.reason)))
+
+    def written_off(self, adjustment: Adjustment, amount_fen: int) -> None:
+        self.activity.append(Activity(adjustment.date, ACT_WRITE_OFF, adjustment.adjustment_id, amount_fen,
+                                      adjustment.reason))
 
     def issued_statements(self) -> tuple[Statement, ...]:
         return tuple(self.kept)
@@ -154,8 +174,7 @@ class AccountRecorder(_ActivityRecorder):
             lines.append(AllocationLine(rid, repayment.date, None, None, CREDIT, to_credit_fen))
         self.allocations.append(Allocation(rid, repayment.date, amount_fen, repayment.kind, applied_as,
                                            tuple(lines), payoff_fen))
-        self.activity.append(Activity(repayment.date, ACT_SETTLEMENT if applied_as == "settle" else ACT_PAYMENT,
-                                      rid, amount_fen))
+        self.activity.append(Activity(repayment.date, _ACTIVITY_OF[applied_as], rid, amount_fen))
 
 
 class LatestStatementRecorder(_ActivityRecorder):
@@ -195,3 +214,11 @@ class LatestStatementRecorder(_ActivityRecorder):
     def converted(self, conversion: Conversion, amount_fen: int) -> None:
         if self.listening:
             super().converted(conversion, amount_fen)
+
+    def waived(self, adjustment: Adjustment, amount_fen: int) -> None:
+        if self.listening:
+            super().waived(adjustment, amount_fen)
+
+    def written_off(self, adjustment: Adjustment, amount_fen: int) -> None:
+        if self.listening:
+            super().written_off(adjustment, amount_fen)

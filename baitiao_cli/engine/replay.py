@@ -19,12 +19,15 @@ from typing import Iterable, Optional, Sequence
 
 from .account import (
     CONVERSION_ITEM, DEFERRAL_FEE_ITEM, FEE, INSTALLMENT_ITEM, LATE_FEE, PRINCIPAL, PURCHASE_ITEM, CREDIT_SOURCE,
-    Account, AllocationLine, ConversionApplied, DeferralApplied, EngineWarning, Item, LateFees, OverdueStatus,
-    PurchaseSummary, ScheduledPeriod, Statement, StatementLine,
+    RECOVERED, RECOVERY, Account, AllocationLine, ConversionApplied, DeferralApplied, EngineWarning, Item, LateFees,
+    OverdueStatus, PurchaseSummary, ScheduledPeriod, Statement, StatementLine, WaiverApplied, WriteOffApplied,
 )
 from .calendar import first_statement_month, month_index, statement_month
 from .config import Config
-from .model import REFUND, SETTLE, Conversion, Customer, Deferral, Repayment, Txn
+from .model import (
+    NO_CORRECTIONS, REFUND, SETTLE, WAIVE_FEE, WAIVE_LATE_FEE, WAIVE_REVOLVING_FEE, WRITE_OFF, Adjustment, Conversion,
+    Corrections, Customer, Deferral, Repayment, Txn,
+)
 from .money import ROUNDING_MODES, dec, to_fen
 from .payoff import charges_fee, settlement_payoff_fen
 from .recorder import Recorder
@@ -104,10 +107,11 @@ _txn_order = attrgetter("date", "txn_id")
 _repayment_order = attrgetter("date", "seq", "repayment_id")
 _deferral_order = attrgetter("date", "seq", "deferral_id")
 _conversion_order = attrgetter("date", "seq", "conversion_id")
+_adjustment_order = attrgetter("date", "seq", "adjustment_id")
 _schedule_order = attrgetter("statement_date", "purchase_date", "txn_id", "period")
 
 # event kinds, in their order within a day (statement billing runs before all of them)
-_PURCHASE, _REFUND, _REPAYMENT, _DEFERRAL, _CONVERSION = range(5)
+_PURCHASE, _REFUND, _REPAYMENT, _DEFERRAL, _CONVERSION, _ADJUSTMENT = range(6)
 _DAY_SHIFT = 35                  # key = ((day << 3) + kind) << 32: a day's first key is day << 35
 
 
@@ -154,6 +158,10 @@ class Replay:
         self.warnings: list[EngineWarning] = []
         self.refusals: dict[str, str] = {}   # repayment/deferral id -> why the rules refused/changed it
         self.repayment_ids: set[str] = set()
+        # SPEC 4.15: waivers applied; the write-off (None while the account is live) and recoveries
+        self.waivers: list[WaiverApplied] = []
+        self.written_off: Optional[WriteOffApplied] = None
+        self.recovered = 0
         # SPEC 4.9 minimum payment and revolving: None when off (every hook tests only this)
         self.rev: Optional[Revolving] = None
         if cfg.minimum_payment.enabled:
@@ -292,6 +300,8 @@ class Replay:
     def issue_statement(self, month: int) -> None:
         """Statement of ``month``: post late fee, bill due periods, use credit, let the recorder keep it."""
         recorder = self.recorder
+        if self.written_off is not None:
+            return                   # SPEC 4.15: no statement after the write-off
         due_now = None
         if self.to_bill:
             for p in self.to_bill:
@@ -374,6 +384,10 @@ class Replay:
 
     # ---- events ------------------------------------------------------------------------------
     def purchase(self, t: Txn) -> None:
+        if self.written_off is not None:
+            self.warn("after_write_off", t.txn_id, f"purchase {t.txn_id} on {t.date} is after the account was "
+                                                   f"written off ({self.written_off.date}); ignored")
+            return
         periods = t.installments or 1
         amount = to_fen(t.amount)
         rate = t.fee_rate if t.fee_rate is not None else self.cfg.pricing.fee_rate_for(periods)
@@ -390,6 +404,10 @@ class Replay:
                                                     f"of this customer dated on or before the refund; ignored")
             return
         amount = to_fen(t.amount)
+        if self.written_off is not None:          # money back on a written-off account: a recovery
+            self.recorder.refunded(t.date, t.txn_id, p.txn_id, amount)
+            self.credit += self._recover(amount)
+            return
         left = p.amount - p.refunded
         if amount > left:
             self.warn("refund_exceeds", t.txn_id, f"refund {t.txn_id}: {dec(amount)} exceeds what is left of "
@@ -422,24 +440,33 @@ class Replay:
             self.apply_credit(t.date, t_ord, post=True)
 
     def _refund_billed(self, p: PurchasePlan, rest: int, on: date) -> int:
+        return self._take_from_items(sorted(p.items, key=_allocation_order), rest, on, refund=True)
+
+    def _take_from_items(self, items: Iterable[BilledItem], fen: int, on: date, refund: bool) -> int:
+        """Take up to ``fen`` off ``items`` in their order: unpaid principal as refunded (``refund``), or
+        unpaid fee as waived (the fee leaves the item). An item brought to nothing is closed on ``on``
+        (owing no late fee if it was not late yet). Returns what was left of ``fen``."""
         closed = False
-        for w in sorted(p.items, key=_allocation_order):
-            principal_owed = w.principal - w.refunded - w.principal_paid
-            if principal_owed:
-                x = min(rest, principal_owed)
+        for w in items:
+            if refund:
+                x = min(fen, w.principal - w.refunded - w.principal_paid)
                 w.refunded += x
+            else:
+                x = min(fen, w.fee - w.fee_paid)
+                w.fee -= x
+            if x:
                 w.balance -= x
-                rest -= x
+                fen -= x
                 if not w.balance:
                     w.paid_on = on
                     if not w.late:
                         w.contingent = 0
                     closed = True
-                if not rest:
-                    break
+            if not fen:
+                break
         if closed:
             self.open = [w for w in self.open if w.balance]
-        return rest
+        return fen
 
     def payoff(self, policy: str) -> int:
         """Early-settlement payoff now (late fee already posted): see ``payoff.payoff_amount``."""
@@ -480,14 +507,12 @@ class Replay:
         self.repayment_ids.add(rid)
         amount = to_fen(r.amount)
         on = r.date
+        if self.written_off is not None:
+            self._recovery(r, amount)
+            return
         on_ord = on.toordinal()
-        if on_ord > self.accrued_through:
-            self.accrue_to(on_ord)
+        self.post_charges(on, on_ord)
         rev = self.rev
-        if rev is not None:
-            rev.post(self, on)
-        if self.pending_fen_days:
-            self.post_late_fee(on)
         applied_as = "normal"
         payoff = None
         if r.kind == SETTLE:
@@ -507,6 +532,15 @@ class Replay:
         if rest:
             self.credit += rest
         self.recorder.repaid(r, amount, applied_as, lines, rest, payoff)
+
+    def post_charges(self, on: date, on_ord: int) -> None:
+        """Accrue to ``on`` and post the charges accrued (revolving fee, late fee), as a repayment does."""
+        if on_ord > self.accrued_through:
+            self.accrue_to(on_ord)
+        if self.rev is not None:
+            self.rev.post(self, on)
+        if self.pending_fen_days:
+            self.post_late_fee(on)
 
     def _statement_items(self, month: int) -> list[BilledItem]:
         """The items billed on the statement of ``month`` (not deferral fees, not accelerated)."""
@@ -547,6 +581,8 @@ class Replay:
         no such statement of the customer, not issued yet, already ``what`` (its month in ``done``),
         after its due date (the deferred one if it was deferred), the account overdue."""
         month = month_index(s)
+        if self.written_off is not None:
+            return f"the account was written off on {self.written_off.date}"
         if s.day != self.statement_day or not self.first_month <= month <= self.last_month:
             return f"no statement of this customer on {s}"
         if s > on:
@@ -696,6 +732,121 @@ class Replay:
                        minimum_due_fen=total if minimum is None else min(minimum, total),
                        upcoming=tuple(sorted(upcoming, key=_schedule_order)))
 
+    # ---- adjustments: waivers, write-off, recovery (减免, 核销, SPEC 4.15) -------------------------------
+    def adjust(self, a: Adjustment) -> None:
+        if a.kind == WRITE_OFF:
+            self.write_off(a)
+        else:
+            self.waive(a)
+
+    def _refuse(self, kind: str, record_id: str, what: str, why: str) -> None:
+        self.refusals[record_id] = why
+        self.warn(kind, record_id, f"{what} {record_id}: {why}; ignored")
+
+    def waive(self, a: Adjustment) -> None:
+        """Post the charges accrued up to the waiver's date, then forgive ``a.amount`` of its component."""
+        on = a.date
+        if self.written_off is None:
+            self.post_charges(on, on.toordinal())
+        why = self._waiver_refusal(a)
+        if why:
+            self._refuse("waiver_refused", a.adjustment_id, "waiver", why)
+            return
+        fen = to_fen(a.amount)
+        if a.kind == WAIVE_LATE_FEE:
+            self.late_posted -= fen          # posted late fee is net of waivers
+        elif a.kind == WAIVE_REVOLVING_FEE:
+            self.rev.posted -= fen
+        else:
+            self._waive_fees(fen, on)
+        if self.rev is not None:
+            self.rev.waived(fen, a.kind != WAIVE_FEE)
+        self.waivers.append(WaiverApplied(a.adjustment_id, on, a.kind, fen, a.reason))
+        self.recorder.waived(a, fen)
+
+    def owed_for_waiver(self, kind: str) -> int:
+        """What a waiver of ``kind`` may forgive now (charges posted): unpaid posted late fee, unpaid
+        posted revolving fee, or the unpaid fees of billed items."""
+        if kind == WAIVE_LATE_FEE:
+            return self.late_posted - self.late_paid
+        if kind == WAIVE_REVOLVING_FEE:
+            return self.rev.posted - self.rev.paid if self.rev is not None else 0
+        return sum(w.fee - w.fee_paid for w in self.open)
+
+    def _waiver_refusal(self, a: Adjustment) -> Optional[str]:
+        if self.written_off is not None:
+            return f"the account was written off on {self.written_off.date}"
+        if a.kind == WAIVE_REVOLVING_FEE and self.rev is None:
+            return "there is no revolving fee: the minimum payment is off (minimum_payment.enabled)"
+        if a.amount is None or a.amount <= 0:
+            return "a waiver needs an amount above 0"
+        owed = self.owed_for_waiver(a.kind)
+        what = {WAIVE_LATE_FEE: "late fee", WAIVE_REVOLVING_FEE: "revolving fee", WAIVE_FEE: "fees"}[a.kind]
+        if to_fen(a.amount) > owed:
+            return f"{dec(to_fen(a.amount))} is over the {what} owed on {a.date} ({dec(owed)})"
+        return None
+
+    def _waive_fees(self, fen: int, on: date) -> None:
+        """Forgive ``fen`` of the unpaid fees of billed items, in allocation order."""
+        if self.open_unsorted:
+            self.open.sort(key=_allocation_order)
+            self.open_unsorted = False
+        self._take_from_items(list(self.open), fen, on, refund=False)
+
+    def dpd_on(self, on_ord: int) -> int:
+        """Days past due on the day ``on_ord`` (accrued to it), by the rule in force (SPEC 4.7 / 4.9)."""
+        if self.rev is not None:
+            unpaid, since, _charges = self.rev.delinquency(self, on_ord)
+            return on_ord - since if unpaid and since is not None else 0
+        grace = self.grace_days
+        dues = [w.due_ord for w in self.open if w.balance and on_ord > w.due_ord + grace]
+        return on_ord - min(dues) if dues else 0
+
+    def write_off(self, a: Adjustment) -> None:
+        """Take the whole balance out of receivables (charges posted first); nothing accrues after it."""
+        on = a.date
+        on_ord = on.toordinal()
+        if self.written_off is not None:
+            self._refuse("write_off_refused", a.adjustment_id, "write-off",
+                         f"the account was already written off on {self.written_off.date}")
+            return
+        self.post_charges(on, on_ord)
+        dpd = self.dpd_on(on_ord)
+        least = self.cfg.overdue.write_off_min_dpd
+        if dpd < least:
+            self._refuse("write_off_refused", a.adjustment_id, "write-off",
+                         f"{dpd} days past due on {on}, under overdue.write_off_min_dpd ({least})")
+            return
+        gross = sum(w.balance for w in self.open) + self.late_posted - self.late_paid
+        if self.rev is not None:
+            gross += self.rev.posted - self.rev.paid
+        for p in self.to_bill:
+            gross += p.unbilled_principal()
+        amount = max(0, gross - self.credit)
+        self.credit = max(0, self.credit - gross)
+        self.written_off = WriteOffApplied(a.adjustment_id, on, dpd, amount, a.reason)
+        self.accrue_to = self._accrual_stopped          # SPEC 4.15: no further accrual
+        self.recorder.written_off(a, amount)
+
+    def _accrual_stopped(self, day: int) -> None:
+        """``accrue_to`` once the account is written off: nothing accrues."""
+        self.accrued_through = max(self.accrued_through, day)
+
+    def _recover(self, fen: int) -> int:
+        """Count ``fen`` received after the write-off as a recovery, up to what was written off; the
+        excess (returned) becomes credit balance."""
+        x = min(fen, self.written_off.amount_fen - self.recovered)
+        self.recovered += x
+        return fen - x
+
+    def _recovery(self, r: Repayment, amount: int) -> None:
+        rest = self._recover(amount)
+        lines = []
+        if self.recorder.allocation_lines and amount > rest:
+            lines.append(AllocationLine(r.repayment_id, r.date, None, None, RECOVERY, amount - rest))
+        self.credit += rest
+        self.recorder.repaid(r, amount, RECOVERED, lines, rest, None)
+
     # ---- driver --------------------------------------------------------------------------------
     def _other_customer(self, record, record_id: str, what: str) -> None:
         self.warn("other_customer", record_id, f"{what} {record_id} belongs to customer {record.customer_id}; ignored")
@@ -714,9 +865,19 @@ class Replay:
         return own
 
     def _events(self, txns: Sequence[Txn], repayments: Sequence[Repayment], deferrals: Sequence[Deferral],
-                conversions: Sequence[Conversion] = ()) -> tuple[list[tuple[int, object]], date]:
-        """Every event in order (see ``_event_keys``) and the day the replay starts."""
+                conversions: Sequence[Conversion] = (), corrections: Corrections = NO_CORRECTIONS
+                ) -> tuple[list[tuple[int, object]], date]:
+        """Every event in order (see ``_event_keys``) and the day the replay starts. A record reversed
+        on or before ``as_of`` is left out, as if it had never been posted (SPEC 4.11)."""
         as_of = self.as_of
+        adjustments = corrections.adjustments
+        if corrections.reversals:
+            gone = {v.target_id for v in corrections.reversals if v.date <= as_of}
+            if gone:
+                repayments = [r for r in repayments if r.repayment_id not in gone]
+                deferrals = [d for d in deferrals if d.deferral_id not in gone]
+                conversions = [c for c in conversions if c.conversion_id not in gone]
+                adjustments = [a for a in adjustments if a.adjustment_id not in gone]
         cid = self.customer.customer_id
         opened = self.customer.opened_on
         start = opened
@@ -743,16 +904,18 @@ class Replay:
                                      (self._own_journal(deferrals, "deferral_id", "deferral"), _DEFERRAL,
                                       _deferral_order),
                                      (self._own_journal(conversions, "conversion_id", "conversion"), _CONVERSION,
-                                      _conversion_order)):
+                                      _conversion_order),
+                                     (self._own_journal(adjustments, "adjustment_id", "adjustment"), _ADJUSTMENT,
+                                      _adjustment_order)):
             if records:
                 events += _event_keys(records, kind, order)
         events.sort()
         return events, start
 
     def run(self, txns: Sequence[Txn], repayments: Sequence[Repayment], deferrals: Sequence[Deferral],
-            conversions: Sequence[Conversion] = ()) -> "Replay":
+            conversions: Sequence[Conversion] = (), corrections: Corrections = NO_CORRECTIONS) -> "Replay":
         as_of = self.as_of
-        events, start = self._events(txns, repayments, deferrals, conversions)
+        events, start = self._events(txns, repayments, deferrals, conversions, corrections)
         statement_day = self.statement_day
         due_days = self.due_days
         self.first_month = month = first_statement_month(start, statement_day)
@@ -762,7 +925,7 @@ class Replay:
         # statement billing runs first on its day: statement m happens before any event keyed
         # >= its ordinal << _DAY_SHIFT
         next_key = (statement_month(month, statement_day, due_days)[1] << _DAY_SHIFT) if month <= last_month else None
-        apply = (self.purchase, self.refund, self.repay, self.defer, self.convert)
+        apply = (self.purchase, self.refund, self.repay, self.defer, self.convert, self.adjust)
         for key, record in events:
             while next_key is not None and next_key <= key:
                 self.issue_statement(month)
@@ -824,7 +987,8 @@ class Replay:
             activity=tuple(recorder.activity), warnings=tuple(self.warnings),
             conversions=tuple([self.converted[m] for m in sorted(self.converted)]) if self.converted else (),
             revolving_fee_owed_fen=self.rev.owed_fee() if self.rev is not None else 0,
-            minimum_status=self.overdue() if self.rev is not None else None)
+            minimum_status=self.overdue() if self.rev is not None or self.written_off is not None else None,
+            waivers=tuple(self.waivers), write_off=self.written_off, recovered_fen=self.recovered)
 
     def _minimum_status(self, items: tuple, late_owed: int, billed_and_unbilled: int) -> OverdueStatus:
         """``overdue()`` by the unpaid minimum (SPEC 4.9, see ``engine.revolving``)."""
@@ -836,6 +1000,8 @@ class Replay:
 
     def overdue(self) -> OverdueStatus:
         """``account().overdue`` without building the account: the same ``OverdueStatus``."""
+        if self.written_off is not None:
+            return OverdueStatus.of_write_off(self.as_of, self.written_off, self.recovered)
         on = self.as_of.toordinal()
         grace = self.grace_days
         billed = 0

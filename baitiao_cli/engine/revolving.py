@@ -186,6 +186,18 @@ class Revolving:
                 break
             rec.paid_by_due += amount
 
+    def waived(self, fen: int, charges: bool) -> None:
+        """SPEC 4.15 hook: ``fen`` forgiven (``charges``: of late or revolving fee, else of item fees).
+        The latest statement's minimum drops by the part of it that the minimum asked for: of the
+        charges counted in it, or (fees) up to the whole minimum."""
+        if not self.records:
+            return
+        rec = self.records[-1]
+        x = min(fen, rec.charges) if charges else fen
+        if charges:
+            rec.charges -= x
+        rec.minimum = max(0, rec.minimum - x)
+
     def deferred(self, on_ord: int, new_due_ord: int) -> None:
         rec = self.by_ord.get(on_ord)
         if rec is not None:

@@ -41,7 +41,8 @@ SCHEMA: dict[str, dict[str, str]] = {
     "minimum_payment": {"enabled": "bool", "ratio": "rate", "carry_threshold": "rate", "daily_rate": "rate",
                         "batch_cost": "bool"},
     "conversion": {"fee_rates": "rate_table", "min_amount": "rate", "max_ratio": "rate"},
-    "overdue": {"buckets": "bucket_table", "actions": "action_list", "freeze_from_day": "int"},
+    "overdue": {"buckets": "bucket_table", "actions": "action_list", "freeze_from_day": "int",
+                "write_off_min_dpd": "int"},
     "ecl": {"lgd": "rate", "pd_stage1": "rate", "pd_stage2": "rate"},
 }
 
@@ -343,7 +344,9 @@ def _overdue(od: dict, d: Overdue) -> Overdue:
     actions = _actions(od["actions"]) if "actions" in od else d.actions
     return Overdue(buckets=buckets, actions=actions,
                    freeze_from_day=_int(od.get("freeze_from_day", d.freeze_from_day),
-                                        "overdue.freeze_from_day", 1))
+                                        "overdue.freeze_from_day", 1),
+                   write_off_min_dpd=_int(od.get("write_off_min_dpd", d.write_off_min_dpd),
+                                          "overdue.write_off_min_dpd", 1))
 
 
 def _ecl(e: dict, d: Ecl) -> Ecl:

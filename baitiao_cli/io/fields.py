@@ -21,7 +21,7 @@ from decimal import Decimal
 from itertools import repeat
 
 from ..engine.config import Config
-from ..engine.model import NORMAL, PURCHASE, REFUND, SETTLE
+from ..engine.model import ADJUSTMENT_KINDS, NORMAL, PURCHASE, REFUND, SETTLE
 from .parse import (
     CUSTOMER_ID, FEN, MONEY_MAX_INT_DIGITS, MONEY_OK, RECORD_ID, date_or_none, explain, money_or_none,
     parse_customer_id, parse_date, parse_int, parse_money, parse_rate, parse_record_id, rate_or_none,
@@ -315,6 +315,21 @@ def repayment_kind(cfg: Config) -> Choice:
     return Choice((NORMAL, SETTLE), "kind")
 
 
+class RequiredChoice(Choice):
+    """One of a few words (any case); empty is missing."""
+
+    def __init__(self, words: tuple, field: str):
+        super().__init__(words, field)
+        del self.table[""]
+
+    def wrong(self, s: str) -> str:
+        return super().wrong(s) if s else MISSING
+
+
+def adjustment_kind(cfg: Config) -> RequiredChoice:
+    return RequiredChoice(ADJUSTMENT_KINDS, "kind")
+
+
 class WholeNumber(Lookup):
     """A whole number among the keys of ``table``; ``outside`` words one that is not."""
 
@@ -402,7 +417,7 @@ PARSERS = {
     "text": Texts, "plain_text": PlainText,
     "txn_type": txn_type, "repayment_kind": repayment_kind, "installments": Installments,
     "fee_rate": FeeRate, "statement_day": StatementDay, "deferral_days": DeferralDays,
-    "conversion_terms": ConversionTerms,
+    "conversion_terms": ConversionTerms, "adjustment_kind": adjustment_kind,
 }
 
 

@@ -22,14 +22,14 @@ from ..errors import DataError, Problem, UsageError
 from .readers import RawFile, lookup_encoding, open_file
 from .fields import MISSING
 from .rows import LoadedFile
-from .rules import CustomerIndex, check_refunds
+from .rules import CustomerIndex, check_refunds, check_reversals
 from .share_load import Share, Unclean, header_warning, index_refunded
 from .spec import SPECS
 from .validate import read_file
 
-DATASETS = ("customers", "transactions", "repayments", "deferrals", "conversions")
+DATASETS = ("customers", "transactions", "repayments", "deferrals", "conversions", "adjustments", "reversals")
 REQUIRED = ("customers", "transactions")
-LISTED_WHEN_PRESENT = ("conversions",)   # counted and listed (validate) only when the file exists, so a
+LISTED_WHEN_PRESENT = ("conversions", "adjustments", "reversals")   # counted and listed (validate) only when the file exists, so a
                                          # book without them reads exactly as before they existed
 EXTENSIONS = (("csv", "csv"), ("json", "json"), ("jsonl", "jsonl"))
 FREEZE_FROM = 100_000      # records: from here on the loaded data is frozen out of the cyclic GC
@@ -222,13 +222,16 @@ def _whole_accounts(result: LoadResult, encoding: Optional[str]) -> LoadResult:
     keep = lambda rows: tuple(r for r in rows if r.customer_id not in hit)  # noqa: E731
     dataset = Dataset(customers=keep(ds.customers), transactions=keep(ds.transactions),
                       repayments=keep(ds.repayments), deferrals=keep(ds.deferrals),
-                      conversions=keep(ds.conversions))
+                      conversions=keep(ds.conversions), adjustments=keep(ds.adjustments),
+                      reversals=keep(ds.reversals))
     skipped = dict(result.skipped)
     for name, before, after in (("customers", ds.customers, dataset.customers),
                                 ("transactions", ds.transactions, dataset.transactions),
                                 ("repayments", ds.repayments, dataset.repayments),
                                 ("deferrals", ds.deferrals, dataset.deferrals),
-                                ("conversions", ds.conversions, dataset.conversions)):
+                                ("conversions", ds.conversions, dataset.conversions),
+                                ("adjustments", ds.adjustments, dataset.adjustments),
+                                ("reversals", ds.reversals, dataset.reversals)):
         if name in result.counts:
             skipped[name] = skipped.get(name, 0) + len(before) - len(after)
     return LoadResult(dataset=dataset, problems=tuple(problems), files=result.files, counts=result.counts,
@@ -293,6 +296,10 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
             if share is not None:
                 index_refunded(got)
             accepted[name] = check_refunds(got, labels[name], problems)
+        elif name == "reversals":
+            journals = {n: (labels[n], loaded[n]) for n in loaded}
+            accepted[name] = check_reversals(got, labels[name], problems, journals, accepted,
+                                             other_share=None if share is None else _other_share(loaded))
         else:
             accepted[name] = got.records
 
@@ -306,9 +313,17 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
                       transactions=tuple(accepted.get("transactions", ())),
                       repayments=tuple(accepted.get("repayments", ())),
                       deferrals=tuple(accepted.get("deferrals", ())),
-                      conversions=tuple(accepted.get("conversions", ())))
+                      conversions=tuple(accepted.get("conversions", ())),
+                      adjustments=tuple(accepted.get("adjustments", ())),
+                      reversals=tuple(accepted.get("reversals", ())))
     return LoadResult(dataset=dataset, problems=tuple(problems), files=files, counts=counts,
                       skipped=skipped, labels=labels)
+
+
+def _other_share(loaded: dict) -> Callable[[str], bool]:
+    """For a worker of ``--jobs``: whether an id was seen in a journal but belongs to another share."""
+    seen = [loaded[n].first for n in ("repayments", "deferrals", "conversions", "adjustments") if n in loaded]
+    return lambda rid: any(rid in s for s in seen)
 
 
 def _read_file(name: str, raw: RawFile, cfg: Config, problems: list, customers: CustomerIndex,

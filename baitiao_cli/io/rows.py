@@ -65,6 +65,9 @@ class FileLoad:
         self.parsers = make_parsers(spec.fields, cfg)
         self.id_parser = self.parsers[spec.id_field.parser]
         self.record_fields = spec.record._fields
+        named = {f.name for f in spec.fields} | {"seq"}
+        # record fields no column gives (a reversal's customer, resolved later): their defaults
+        self.unnamed = {f: spec.record._field_defaults[f] for f in self.record_fields if f not in named}
         self.row_steps = tuple(
             (c.name, index[c.name], self.parsers[c.parser].one, None) if isinstance(c, Field)
             else (c.name, -1, None, ROW_RULES[c.name]) for c in spec.checks)
@@ -146,6 +149,8 @@ def check_row(load: FileLoad, row: list, line: int, bad: bool, seq: int) -> Opti
         return True
     if "refund_at" in values:
         loaded.refund_at.append(len(loaded.records))
+    if load.unnamed:
+        values.update(load.unnamed)
     loaded.records.append(load.spec.record._make(map(values.__getitem__, load.record_fields)))
     loaded.lines.append(line)
     return False

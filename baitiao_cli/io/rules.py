@@ -18,9 +18,9 @@ from __future__ import annotations
 from bisect import bisect_left
 from itertools import compress, repeat
 from operator import attrgetter, is_, lt
-from typing import Optional
+from typing import Callable, Optional
 
-from ..engine.model import PURCHASE, REFUND
+from ..engine.model import PURCHASE, REFUND, WRITE_OFF
 from ..errors import Problem
 from .fields import ALL_CIDS, all_match, clean_ids, message
 from .parse import CUSTOMER_ID, FEE_RATE_WARN, parse_customer_id
@@ -201,6 +201,24 @@ def high_fee_rate_column(load, values, column, n: int) -> bool:
     return all(r < FEE_RATE_WARN for r in set(values["fee_rate"]) if r is not None)
 
 
+def adjustment_before_opening(load, row, values, cust, line) -> bool:
+    return before_opening(load, line, "adjustment", values["date"], cust)
+
+
+def waiver_amount(load, row, values, cust, line) -> bool:
+    """A waiver forgives an amount above 0; a write-off's amount is for the record (may be empty)."""
+    kind, amount = values["kind"], values["amount"]
+    if kind is None or kind == WRITE_OFF or (amount is not None and amount > 0):
+        return False
+    load.add(Problem(load.label, line, "amount", f"a {kind} adjustment needs an amount above 0"
+                                                 + (f", got {amount}" if amount is not None else "")))
+    return True
+
+
+def waiver_amount_column(load, values, column, n: int) -> bool:
+    return all(k == WRITE_OFF or (a is not None and a > 0) for k, a in zip(values["kind"], values["amount"]))
+
+
 def checked_with_customers(load, values, column, n: int) -> bool:
     """The column form of the before-opening rules: ``CustomerIndex.column`` checks every row."""
     return True
@@ -209,10 +227,12 @@ def checked_with_customers(load, values, column, n: int) -> bool:
 ROW_RULES = {"refund_or_purchase": refund_or_purchase, "high_fee_rate": high_fee_rate,
              "repayment_before_opening": repayment_before_opening,
              "deferral_before_opening": deferral_before_opening,
-             "conversion_before_opening": conversion_before_opening, "conversion_priced": conversion_priced}
+             "conversion_before_opening": conversion_before_opening, "conversion_priced": conversion_priced,
+             "adjustment_before_opening": adjustment_before_opening, "waiver_amount": waiver_amount}
 COLUMN_RULES = {"refund_or_purchase": refund_or_purchase_column, "high_fee_rate": high_fee_rate_column,
                 "repayment_before_opening": checked_with_customers, "deferral_before_opening": checked_with_customers,
-                "conversion_before_opening": checked_with_customers, "conversion_priced": conversion_priced_column}
+                "conversion_before_opening": checked_with_customers, "conversion_priced": conversion_priced_column,
+                "adjustment_before_opening": checked_with_customers, "waiver_amount": waiver_amount_column}
 
 
 # --- refunds against their purchases ----------------------------------------------------------
@@ -279,3 +299,61 @@ def check_refunds(loaded, label: str, problems: list) -> list:
     if not dropped:
         return records
     return [t for k, t in enumerate(records) if k not in dropped]
+
+
+# --- reversals against the records they reverse (SPEC 4.11) -----------------------------------
+
+REVERSIBLE = ("repayments", "deferrals", "conversions", "adjustments")
+
+
+def check_reversals(loaded, label: str, problems: list, journals: dict, accepted: dict,
+                    other_share: Optional[Callable[[str], bool]] = None) -> list:
+    """The accepted reversals, each with the customer of its target (``Reversal.customer_id``).
+
+    ``journals``: dataset name -> (its file label, its ``LoadedFile``); ``accepted``: dataset name ->
+    its accepted records. A reversal must name an accepted repayment, deferral, conversion or
+    adjustment, dated on or before the reversal; a record is reversed once; a reversal is never
+    the target of another. A reversal breaking a rule is rejected, with the reason. For a worker
+    of ``--jobs``, ``other_share(id)`` tells a target of another worker's customers: left out.
+    """
+    records = loaded.records
+    if not records:
+        return records
+    targets: dict = {}
+    for name in REVERSIBLE:
+        id_field = name[:-1] + "_id"
+        for r in accepted.get(name, ()):
+            targets[getattr(r, id_field)] = (r, name[:-1])
+    own = {v.reversal_id: line for line, v in loaded.items()}
+    reversed_by: dict = {}
+    out = []
+    for line, v in loaded.items():
+        if other_share is not None and v.target_id not in targets and other_share(v.target_id):
+            continue
+        why = _reversal_problem(v, targets, journals, own, reversed_by)
+        if why is not None:
+            problems.append(Problem(label, line, "target_id", why))
+            continue
+        reversed_by[v.target_id] = (v.reversal_id, line)
+        out.append(v._replace(customer_id=targets[v.target_id][0].customer_id))
+    return out
+
+
+def _reversal_problem(v, targets: dict, journals: dict, own: dict, reversed_by: dict) -> Optional[str]:
+    t = v.target_id
+    if t in own or t in journals.get("reversals", ("", None))[1].rejected_ids:
+        return f"{t!r} is a reversal: a reversal is not reversed (post the record again under a new id)"
+    found = targets.get(t)
+    if found is None:
+        for name in REVERSIBLE:
+            label, got = journals.get(name, ("", None))
+            if got is not None and t in got.rejected_ids:
+                return f"reverses {t!r}, which was rejected ({label} line {got.rejected_ids[t]}); record skipped"
+        return f"unknown target {t!r}: not a repayment_id, deferral_id, conversion_id or adjustment_id of the journals"
+    record, what = found
+    if t in reversed_by:
+        first, line = reversed_by[t]
+        return f"{what} {t!r} is already reversed by {first!r} (line {line})"
+    if v.date < record.date:
+        return f"reversal dated {v.date.isoformat()} is before the {what} it reverses ({t}, dated {record.date.isoformat()})"
+    return None

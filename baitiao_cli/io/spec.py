@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..engine.model import Conversion, Customer, Deferral, Repayment, Txn
+from ..engine.model import Adjustment, Conversion, Customer, Deferral, Repayment, Reversal, Txn
 
 
 @dataclass(frozen=True)
@@ -103,4 +103,16 @@ CONVERSIONS = DatasetSpec(
      Rule("conversion_priced")),
     journal=True)
 
-SPECS = {s.name: s for s in (CUSTOMERS, TRANSACTIONS, REPAYMENTS, DEFERRALS, CONVERSIONS)}
+ADJUSTMENTS = DatasetSpec(
+    "adjustments", Adjustment, Field("adjustment_id", "record_id", required=True),
+    (Field("date", "date", required=True), Rule("adjustment_before_opening"),
+     Field("kind", "adjustment_kind", required=True), Field("amount", "optional_money"), Rule("waiver_amount"),
+     Field("reason", "text")),
+    journal=True)
+
+REVERSALS = DatasetSpec(        # the target (and so the customer) is checked across journals: rules.check_reversals
+    "reversals", Reversal, Field("reversal_id", "record_id", required=True),
+    (Field("target_id", "record_id", required=True), Field("date", "date", required=True), Field("reason", "text")),
+    of_customers=False, journal=True)
+
+SPECS = {s.name: s for s in (CUSTOMERS, TRANSACTIONS, REPAYMENTS, DEFERRALS, CONVERSIONS, ADJUSTMENTS, REVERSALS)}

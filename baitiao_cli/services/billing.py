@@ -89,12 +89,13 @@ def _work(cfg, day: date, want_json: bool, want_text: bool, progress: Callable) 
             task = bar.add_task("statements", total=len(mine))
         try:
             for c in mine:
-                txns, repayments, deferrals, conversions = groups[c.customer_id]
+                txns, repayments, deferrals, conversions, corrections = groups[c.customer_id]
                 # replay(..., "last"), lighter
-                acct = latest_statement(c, txns, repayments, deferrals, cfg, day, conversions)
+                acct = latest_statement(c, txns, repayments, deferrals, cfg, day, conversions, corrections)
                 st = acct.statement
                 if st is not None and st.statement_date == day:
-                    cost = minimum_only_cost(c, txns, repayments, deferrals, cfg, day, conversions=conversions) \
+                    cost = minimum_only_cost(c, txns, repayments, deferrals, cfg, day, conversions=conversions,
+                                             corrections=corrections) \
                         if revolving and (want_json or want_text) else None
                     out.append(BillRow(c.customer_id, acct.warnings,
                                        dumps(_with_cost(statement_json(acct, st), cost)) if want_json else None,
@@ -147,8 +148,10 @@ def customer_statement(dataset, cfg, day: date, customer_id: str,
     cust = next((c for c in dataset.customers if c.customer_id == customer_id), None)
     if cust is None:
         raise RefusedError(f"--customer: unknown customer {customer_id!r}")
-    txns, repayments, deferrals, conversions = group_by_customer(dataset, [customer_id], conversions=True)[customer_id]
-    acct = replay(cust, txns, repayments, deferrals, cfg, day, statements=STATEMENTS_LAST, conversions=conversions)
+    txns, repayments, deferrals, conversions, corrections = group_by_customer(dataset, [customer_id],
+                                                                             conversions=True)[customer_id]
+    acct = replay(cust, txns, repayments, deferrals, cfg, day, statements=STATEMENTS_LAST, conversions=conversions,
+                  corrections=corrections)
     st = acct.latest_statement(day)
     if st is None:
         on_warning(f"customer {customer_id} has no statement on or before {day.isoformat()}")
@@ -281,8 +284,10 @@ def minimum_only_of(dataset, cfg, day: date, customer_id: str) -> Optional["Mini
     from ..engine.minimum_only import minimum_only_cost
 
     cust = next(c for c in dataset.customers if c.customer_id == customer_id)
-    txns, repayments, deferrals, conversions = group_by_customer(dataset, [customer_id], conversions=True)[customer_id]
-    return minimum_only_cost(cust, txns, repayments, deferrals, cfg, day, conversions=conversions)
+    txns, repayments, deferrals, conversions, corrections = group_by_customer(dataset, [customer_id],
+                                                                             conversions=True)[customer_id]
+    return minimum_only_cost(cust, txns, repayments, deferrals, cfg, day, conversions=conversions,
+                             corrections=corrections)
 
 
 def merge_summaries(folder: str, shards: int) -> bytes:

@@ -32,6 +32,7 @@ class OverdueReport(NamedTuple):
     summary: PortfolioSummary
     roll: Optional[RollRates]
     policy: RiskPolicy
+    written_off: tuple = ()          # AccountRisk of the written-off accounts (SPEC 4.15), customer_id order
 
 
 class JobResult(NamedTuple):
@@ -41,6 +42,7 @@ class JobResult(NamedTuple):
     roll: Any                        # RollRateBuilder or None
     overdue: list                    # AccountRisk of the overdue accounts
     warnings: list                   # (customer_id, message), customer_id order
+    written_off: list = []           # AccountRisk of the written-off accounts, customer_id order
 
 
 def _select(dataset, shard: Shard) -> tuple[list, dict]:
@@ -61,23 +63,26 @@ def _work(cfg, policy: RiskPolicy, as_of: date, compare: Optional[date]) -> job_
         summary = SummaryBuilder(policy, as_of)
         roll = RollRateBuilder(policy, compare, as_of) if compare is not None else None
         overdue: list = []
+        written_off: list = []
         warnings: list[tuple[str, str]] = []
         assess = policy.assess
         for c in chosen:
             if not job.whole and c.customer_id not in job:
                 continue
-            txns, repayments, deferrals, conversions = groups[c.customer_id]
-            now = overdue_status(c, txns, repayments, deferrals, cfg, as_of, conversions)
+            txns, repayments, deferrals, conversions, corrections = groups[c.customer_id]
+            now = overdue_status(c, txns, repayments, deferrals, cfg, as_of, conversions, corrections)
             for w in now.warnings:
                 warnings.append((c.customer_id, w))
             risk = assess(c, now.overdue)
             summary.add(risk)
             if risk.dpd > 0:
                 overdue.append(risk)
+            elif risk.written_off_on is not None:
+                written_off.append(risk)
             if roll is not None:
-                before = overdue_status(c, txns, repayments, deferrals, cfg, compare, conversions)
+                before = overdue_status(c, txns, repayments, deferrals, cfg, compare, conversions, corrections)
                 roll.add(assess(c, before.overdue), risk)
-        return JobResult(summary, roll, overdue, warnings)
+        return JobResult(summary, roll, overdue, warnings, written_off)
     return work
 
 
@@ -97,7 +102,9 @@ def merge(results: list[JobResult], as_of: date, policy: RiskPolicy,
     for cid, w in heapq.merge(*(res.warnings for res in results), key=lambda cw: cw[0]):
         on_warning(f"customer {cid}: {w}")
     overdue.sort(key=priority_key)
-    return OverdueReport(as_of, overdue, summary.result(), roll.result() if roll is not None else None, policy)
+    written_off = tuple(heapq.merge(*(res.written_off for res in results), key=lambda r: r.customer.customer_id))
+    return OverdueReport(as_of, overdue, summary.result(), roll.result() if roll is not None else None, policy,
+                         written_off)
 
 
 def run(lc, encoding: Optional[str], skip_invalid: bool, as_of: date, compare: Optional[date] = None, *,

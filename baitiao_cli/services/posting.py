@@ -1,4 +1,5 @@
-"""Post a repayment, a deferral or a conversion to its journal (SPEC 4.5, 4.6, 4.10, 6; docs/posting.md).
+"""Post a repayment, a deferral, a conversion, an adjustment (waiver, write-off) or a reversal to its journal
+(SPEC 4.5, 4.6, 4.10, 4.11, 4.15, 6; docs/posting.md).
 
 One workflow for the three journals, all of it inside ``journal_lock(data_dir)``::
 
@@ -12,7 +13,7 @@ One workflow for the three journals, all of it inside ``journal_lock(data_dir)``
 
 What differs between the journals (its file and columns, how a record reads as text, how the
 engine applies a new record and how a retry is answered) is a small strategy: ``_Repayments``,
-``_Deferrals`` and ``_Conversions``. :func:`post` returns a :class:`Posted`; warnings go to the ``notify``
+``_Deferrals``, ``_Conversions``, ``_Adjustments`` and ``_Reversals``. :func:`post` returns a :class:`Posted`; warnings go to the ``notify``
 callback as they arise (so a warning printed before a refusal stays before it); refusals are
 raised as ``RefusedError``, except the one a dry run shows first (``Posted.refusal_after_output``).
 """
@@ -24,8 +25,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence, Union
 
-from ..engine.account import CREDIT, Account, AllocationLine, ConversionApplied, DeferralApplied, EngineWarning
-from ..engine.model import NORMAL, Conversion, Customer, Deferral, Repayment, Txn
+from ..engine.account import (
+    CREDIT, Account, AllocationLine, ConversionApplied, DeferralApplied, EngineWarning, WaiverApplied, WriteOffApplied,
+)
+from ..engine.model import (
+    NO_CORRECTIONS, NORMAL, WRITE_OFF, Adjustment, Conversion, Corrections, Customer, Deferral, Repayment, Reversal,
+    Txn,
+)
 from ..engine.money import money_str
 from ..errors import DataError, Problem, RefusedError
 from ..io.config import LoadedConfig
@@ -39,6 +45,9 @@ DRY_RUN = "dry_run"
 REPAYMENT_COLUMNS = ("repayment_id", "customer_id", "date", "amount", "kind", "channel")
 DEFERRAL_COLUMNS = ("deferral_id", "customer_id", "statement_date", "date", "days")
 CONVERSION_COLUMNS = ("conversion_id", "customer_id", "statement_date", "date", "amount", "terms", "fee_rate")
+ADJUSTMENT_COLUMNS = ("adjustment_id", "customer_id", "date", "kind", "amount", "reason")
+REVERSAL_COLUMNS = ("reversal_id", "target_id", "date", "reason")
+Record = Union[Repayment, Deferral, Conversion, Adjustment, Reversal]
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,9 @@ class Posted:
     refusal_after_output: Optional[str] = None   # the CLI raises RefusedError(this) after the output
     new_warnings: tuple[EngineWarning, ...] = ()  # back-dated: what it made the rules refuse or change
     conversion: Optional[ConversionApplied] = None
+    adjustment: Union[WaiverApplied, WriteOffApplied, None] = None   # waive / write-off: as the rules applied it
+    before: Optional[Account] = None         # reverse / waive / write-off: the account without the record
+    target: Optional[str] = None             # reverse: what the target is ("repayment", "deferral" ...)
 
 
 class _Inputs(NamedTuple):
@@ -75,21 +87,23 @@ class _Inputs(NamedTuple):
     deferrals: Sequence[Deferral]
     notify: Notify
     conversions: Sequence[Conversion] = ()
+    corrections: Corrections = NO_CORRECTIONS
 
     def replay(self) -> Account:
         from ..engine.ledger import STATEMENTS_NONE, replay
 
         return replay(self.customer, self.txns, self.repayments, self.deferrals, self.lc.config, self.today,
-                      statements=STATEMENTS_NONE, conversions=self.conversions)
+                      statements=STATEMENTS_NONE, conversions=self.conversions, corrections=self.corrections)
 
-    def posted(self, status: str, new: Union[Repayment, Deferral, Conversion], **outcome: Any) -> Posted:
+    def posted(self, status: str, new: Record, **outcome: Any) -> Posted:
         return Posted(status, _JOURNALS[type(new)].record(new), self.customer.name, self.journal, self.today,
                       self.lc.config.installments.early_settlement_fees, **outcome)
 
     def back_dated(self, what: str, when: date) -> bool:
         """Warn when the journals hold later-dated records of the same customer."""
         later = ([r for r in self.repayments if r.date > when] + [d for d in self.deferrals if d.date > when]
-                 + [c for c in self.conversions if c.date > when])
+                 + [c for c in self.conversions if c.date > when]
+                 + [a for a in self.corrections.adjustments if a.date > when])
         if not later:
             return False
         last = max(r.date for r in later)
@@ -112,6 +126,14 @@ class _Journal:
     def existing(self, dataset, ref: str):
         """The record already in the journal under ``ref``, if any."""
         return next((r for r in getattr(dataset, self.name) if getattr(r, self.id_field) == ref), None)
+
+    def resolve(self, dataset, new: Any, retry: bool) -> Any:
+        """``new`` ready for the customer's replay (a reversal learns its customer from its target)."""
+        return new
+
+    def compared(self, record: Mapping[str, str]) -> Mapping[str, str]:
+        """What of a record an idempotent retry must repeat (all of it, unless said otherwise)."""
+        return record
 
     def record(self, new: Any) -> dict[str, str]:
         """``new`` as journal text: what is appended, and what a recorded ref is compared by."""
@@ -165,7 +187,7 @@ class _Repayments(_Journal):
 
         back = inp.back_dated(self.what, new.date)
         post = post_repayment(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.lc.config, new, inp.today,
-                              conversions=inp.conversions)
+                              conversions=inp.conversions, corrections=inp.corrections)
         alloc = post.allocation
         assert alloc is not None
         status = DRY_RUN if dry_run else RECORDED
@@ -216,7 +238,7 @@ class _Deferrals(_Journal):
                                "date); nothing written")
         back = inp.back_dated(self.what, new.date)
         post = post_deferral(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.lc.config, new, inp.today,
-                             conversions=inp.conversions)
+                             conversions=inp.conversions, corrections=inp.corrections)
         if post.refusal is not None or post.deferral is None:
             raise RefusedError(f"deferral refused: {post.refusal or 'not applied'}; nothing written")
         return inp.posted(self.append(inp, new, dry_run), new, deferral=post.deferral, back_dated=back)
@@ -239,18 +261,124 @@ class _Conversions(_Journal):
 
         back = inp.back_dated(self.what, new.date)
         post = post_conversion(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.conversions,
-                               inp.lc.config, new, inp.today)
+                               inp.lc.config, new, inp.today, corrections=inp.corrections)
         if post.refusal is not None or post.conversion is None:
             raise RefusedError(f"conversion refused: {post.refusal or 'not applied'}; nothing written")
         return inp.posted(self.append(inp, new, dry_run), new, conversion=post.conversion, back_dated=back)
 
 
-_JOURNALS: dict[type, _Journal] = {Repayment: _Repayments(), Deferral: _Deferrals(), Conversion: _Conversions()}
+class _Adjustments(_Journal):
+    """Waivers and write-offs (SPEC 4.15): one journal, the kind says which."""
+
+    name, id_field, what, columns = "adjustments", "adjustment_id", "adjustment", ADJUSTMENT_COLUMNS
+
+    def record(self, a: Adjustment) -> dict[str, str]:
+        return {"adjustment_id": a.adjustment_id, "customer_id": a.customer_id, "date": a.date.isoformat(),
+                "kind": a.kind, "amount": "" if a.amount is None else money_str(a.amount), "reason": a.reason}
+
+    def compared(self, record: Mapping[str, str]) -> Mapping[str, str]:
+        # a write-off's amount is what the rules found on its date, not part of the request
+        return {k: v for k, v in record.items() if k != "amount"} if record.get("kind") == WRITE_OFF else record
+
+    @staticmethod
+    def outcome(account: Account, ref: str) -> Union[WaiverApplied, WriteOffApplied, None]:
+        if account.write_off is not None and account.write_off.adjustment_id == ref:
+            return account.write_off
+        return next((w for w in account.waivers if w.adjustment_id == ref), None)
+
+    def duplicate(self, inp: _Inputs, new: Adjustment) -> Posted:
+        account = inp.replay()
+        found = self.outcome(account, new.adjustment_id)
+        if found is None:
+            self.applied(inp, (), new.adjustment_id)          # the warning saying why the rules ignore it
+        return inp.posted(DUPLICATE, new, account=account, adjustment=found)
+
+    def fresh(self, inp: _Inputs, new: Adjustment, dry_run: bool) -> Posted:
+        from ..engine.ledger import post_adjustment
+
+        what = "write-off" if new.kind == WRITE_OFF else "waiver"
+        back = inp.back_dated(what, new.date)
+        post = post_adjustment(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.conversions,
+                               inp.corrections, inp.lc.config, new, inp.today)
+        found = self.outcome(post.account, new.adjustment_id)
+        if post.refusal is not None or found is None:
+            raise RefusedError(f"{what} refused: {post.refusal or 'not applied'}; nothing written")
+        if isinstance(found, WriteOffApplied):
+            new = new._replace(amount=found.amount)     # the journal keeps what was written off
+        before = inp.replay()
+        return inp.posted(self.append(inp, new, dry_run), new, account=post.account, adjustment=found,
+                          before=before, back_dated=back)
 
 
-def post(lc: LoadedConfig, new: Union[Repayment, Deferral, Conversion], today: date, *, dry_run: bool,
+class _Reversals(_Journal):
+    """Reversals (SPEC 4.11): the target names the record, and so the customer."""
+
+    name, id_field, what, columns = "reversals", "reversal_id", "reversal", REVERSAL_COLUMNS
+
+    def record(self, v: Reversal) -> dict[str, str]:
+        return {"reversal_id": v.reversal_id, "target_id": v.target_id, "date": v.date.isoformat(),
+                "reason": v.reason}
+
+    def resolve(self, dataset, new: Reversal, retry: bool) -> Reversal:
+        found = find_target(dataset, new.target_id)
+        if found is None:
+            if any(v.reversal_id == new.target_id for v in dataset.reversals):
+                raise RefusedError(f"{new.target_id!r} is a reversal: a reversal is not reversed (post the record "
+                                   "again under a new id); nothing written")
+            raise RefusedError(f"unknown target {new.target_id!r}: not a repayment, deferral, conversion or "
+                               "adjustment in the journals; nothing written")
+        record, what = found
+        if not retry:
+            done = next((v for v in dataset.reversals if v.target_id == new.target_id), None)
+            if done is not None:
+                raise RefusedError(f"{what} {new.target_id!r} is already reversed by {done.reversal_id!r} (dated "
+                                   f"{done.date.isoformat()}): a record is reversed once; nothing written")
+            if new.date < record.date:
+                raise RefusedError(f"--date {new.date.isoformat()} is before the {what} it reverses "
+                                   f"({new.target_id}, dated {record.date.isoformat()}); nothing written")
+        return new._replace(customer_id=record.customer_id)
+
+    def duplicate(self, inp: _Inputs, new: Reversal) -> Posted:
+        base = inp.corrections._replace(reversals=tuple(v for v in inp.corrections.reversals
+                                                        if v.reversal_id != new.reversal_id))
+        before = inp._replace(corrections=base).replay()
+        return inp.posted(DUPLICATE, new, account=inp.replay(), before=before, target=self.target_kind(inp, new))
+
+    @staticmethod
+    def target_kind(inp: _Inputs, new: Reversal) -> str:
+        for records, what in ((inp.repayments, "repayment"), (inp.deferrals, "deferral"),
+                              (inp.conversions, "conversion"), (inp.corrections.adjustments, "adjustment")):
+            if any(getattr(r, f"{what}_id") == new.target_id for r in records):
+                return what
+        return ""
+
+    def fresh(self, inp: _Inputs, new: Reversal, dry_run: bool) -> Posted:
+        from ..engine.ledger import post_reversal
+
+        post = post_reversal(inp.customer, inp.txns, inp.repayments, inp.deferrals, inp.conversions,
+                             inp.corrections, inp.lc.config, new, inp.today)
+        return inp.posted(self.append(inp, new, dry_run), new, account=post.account, before=inp.replay(),
+                          target=self.target_kind(inp, new))
+
+
+def find_target(dataset, target_id: str) -> Optional[tuple[Any, str]]:
+    """The repayment, deferral, conversion or adjustment ``target_id`` names, and what it is."""
+    for records, what in ((dataset.repayments, "repayment"), (dataset.deferrals, "deferral"),
+                          (dataset.conversions, "conversion"), (dataset.adjustments, "adjustment")):
+        for r in records:
+            if getattr(r, f"{what}_id") == target_id:
+                return r, what
+    return None
+
+
+_JOURNALS: dict[type, _Journal] = {Repayment: _Repayments(), Deferral: _Deferrals(), Conversion: _Conversions(),
+                                   Adjustment: _Adjustments(), Reversal: _Reversals()}
+
+
+def post(lc: LoadedConfig, new: Record, today: date, *, dry_run: bool,
          encoding: Optional[str], notify: Notify) -> Posted:
-    """Post ``new`` (a repayment, a deferral or a conversion) as of the business date ``today``.
+    """Post ``new`` (a repayment, a deferral, a conversion, an adjustment or a reversal) as of the
+    business date ``today``.
 
     Refused (``RefusedError``): a date after ``today``, an unknown customer or one not yet open,
     the same ref with different content, what the rules refuse, a torn or unappendable journal.
@@ -269,9 +397,11 @@ def post(lc: LoadedConfig, new: Union[Repayment, Deferral, Conversion], today: d
         result = load(lc, encoding, notify)
         path = journal_path(data_dir, journal.name, result.files)
         old = journal.existing(result.dataset, ref)
-        check_ref(journal.id_field, ref, path, None if old is None else journal.record(old), journal.record(new))
-        customer, txns, reps, defs, convs = account_inputs(result, new.customer_id, new.date)
-        inp = _Inputs(lc, today, path, customer, txns, reps, defs, notify, convs)
+        check_ref(journal.id_field, ref, path, None if old is None else journal.compared(journal.record(old)),
+                  journal.compared(journal.record(new)))
+        new = journal.resolve(result.dataset, new, retry=old is not None)
+        customer, txns, reps, defs, convs, fixes = account_inputs(result, new.customer_id, new.date)
+        inp = _Inputs(lc, today, path, customer, txns, reps, defs, notify, convs, fixes)
         if old is not None:                      # an idempotent retry: answer with the original
             return journal.duplicate(inp, new)
         return journal.fresh(inp, new, dry_run)

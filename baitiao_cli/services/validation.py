@@ -60,7 +60,7 @@ def validate(lc, encoding: Optional[str]) -> Validation:
     from ..io.loader import DATASETS, LISTED_WHEN_PRESENT, load_dataset
 
     result = load_dataset(lc.data_dir, lc.config, encoding=encoding, skip_invalid=True, whole_accounts=False)
-    problems = list(result.problems) + refused_conversions(result, lc.config)
+    problems = list(result.problems) + refused_requests(result, lc.config)
     by_file: dict = {}
     for p in problems:
         e, w = by_file.get(p.file, (0, 0))
@@ -78,26 +78,33 @@ def validate(lc, encoding: Optional[str]) -> Validation:
     return Validation(problems, files, errors, len(problems) - errors)
 
 
-def refused_conversions(result, cfg) -> list[Problem]:
-    """A warning for each conversion of the journal that the rules refuse (SPEC 4.10): the replay
-    ignores it, as ``bill`` and ``overdue-report`` say; ``validate`` says it without a report date
-    (each customer replayed to the date of its last conversion). The record is named by its id."""
+# the journal records the rules may refuse: engine warning kind -> (dataset, id column)
+REFUSALS = {"conversion_refused": ("conversions", "conversion_id"), "waiver_refused": ("adjustments", "adjustment_id"),
+            "write_off_refused": ("adjustments", "adjustment_id")}
+
+
+def refused_requests(result, cfg) -> list[Problem]:
+    """A warning for each conversion (SPEC 4.10) and adjustment (4.15: a waiver over what was owed on
+    its date, a write-off under overdue.write_off_min_dpd) of the journals that the rules refuse: the
+    replay ignores it, as ``bill`` and ``overdue-report`` say; ``validate`` says it without a report
+    date (each customer replayed to the date of its last such request). Named by its id and line."""
     dataset = result.dataset
-    if not dataset.conversions:
+    if not dataset.conversions and not dataset.adjustments:
         return []
     from ..engine.ledger import group_by_customer, overdue_status
 
-    label = result.labels.get("conversions", "conversions")
-    wanted = sorted({c.customer_id for c in dataset.conversions})
+    wanted = sorted({c.customer_id for c in dataset.conversions} | {a.customer_id for a in dataset.adjustments})
     groups = group_by_customer(dataset, wanted, conversions=True)
     customers = {c.customer_id: c for c in dataset.customers}
     out = []
     for cid in wanted:
         if cid not in customers:
             continue
-        txns, repayments, deferrals, conversions = groups[cid]
-        last = max(c.date for c in conversions)
-        status = overdue_status(customers[cid], txns, repayments, deferrals, cfg, last, conversions)
-        out += [Problem(label, 0, "conversion_id", f"customer {cid}: {w}", "warning")
-                for w in status.warnings if w.kind == "conversion_refused"]
+        txns, repayments, deferrals, conversions, corrections = groups[cid]
+        last = max(r.date for r in (*conversions, *corrections.adjustments))
+        status = overdue_status(customers[cid], txns, repayments, deferrals, cfg, last, conversions, corrections)
+        for w in status.warnings:
+            if w.kind in REFUSALS:
+                name, column = REFUSALS[w.kind]
+                out.append(Problem(result.labels.get(name, name), 0, column, f"customer {cid}: {w}", "warning"))
     return out

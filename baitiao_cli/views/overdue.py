@@ -80,6 +80,9 @@ def summary_json(s: PortfolioSummary, policy: RiskPolicy, roll: Optional[RollRat
         "overdue_amount": fen_str(s.overdue_fen),
         "late_fee": fen_str(s.late_fee_fen),
         "frozen_accounts": s.frozen_accounts,
+        "written_off_accounts": s.written_off_accounts,
+        "written_off_amount": fen_str(s.written_off_fen),
+        "recovered_amount": fen_str(s.recovered_fen),
         "buckets": [{"bucket": name, "dpd": policy.bucket_range(name), "accounts": t.accounts,
                      "amount": fen_str(t.amount_fen), "share_of_accounts": str(ratio(t.accounts, s.accounts)),
                      "share_of_receivables": str(ratio(t.amount_fen, rec))} for name, t in s.buckets],
@@ -124,7 +127,16 @@ def roll_json(roll: RollRates) -> dict[str, Any]:
 
 def report_json(rep: Report) -> dict[str, Any]:
     return {"as_of": rep.as_of.isoformat(), "accounts": [account_json(r) for r in rep.accounts],
-            "summary": summary_json(rep.summary, rep.policy, rep.roll)}
+            "summary": summary_json(rep.summary, rep.policy, rep.roll),
+            "written_off": [written_off_json(r) for r in rep.written_off]}
+
+
+def written_off_json(r: AccountRisk) -> dict[str, Any]:
+    """A written-off account (SPEC 4.15): out of receivables since ``written_off_on``."""
+    return {"customer_id": r.customer.customer_id, "name": r.customer.name,
+            "written_off_on": _date(r.written_off_on), "written_off_amount": fen_str(r.written_off_fen),
+            "recovered_amount": fen_str(r.recovered_fen),
+            "net_loss": fen_str(r.written_off_fen - r.recovered_fen)}
 
 
 # --- CSV rows -------------------------------------------------------------------------------------
@@ -208,9 +220,23 @@ def tables(rep: Report) -> list[Table]:
         title=f"Largest overdue exposures (top {len(s.top_exposures)})",
         align_right=frozenset({"#", "DPD", "overdue", "total owed", "ECL"})))
 
+    if rep.written_off:
+        out.append(written_off_table(rep))
     if rep.roll is not None:
         out.extend(roll_tables(rep.roll))
     return out
+
+
+def written_off_table(rep: Report) -> Table:
+    s = rep.summary
+    rows = [[r.customer.customer_id, r.customer.name, _date(r.written_off_on), fen_str(r.written_off_fen),
+             fen_str(r.recovered_fen), fen_str(r.written_off_fen - r.recovered_fen)] for r in rep.written_off]
+    return Table(
+        headers=("customer", "name", "written off on", "written off", "recovered", "net loss"), rows=rows,
+        title="Written-off accounts (核销): out of receivables, buckets and ECL",
+        align_right=frozenset({"written off", "recovered", "net loss"}),
+        footer=f"{s.written_off_accounts} account(s) written off {fen_str(s.written_off_fen)}, recovered "
+               f"{fen_str(s.recovered_fen)}")
 
 
 def roll_tables(roll: RollRates) -> list[Table]:
@@ -232,7 +258,7 @@ def roll_tables(roll: RollRates) -> list[Table]:
               align_right=right,
               footer=f"{roll.new_accounts} account(s) with no balance on {roll.from_date.isoformat()} are not in "
                      f"the matrix (new since; owing {fen_str(roll.new_fen)} now); {PAID_OFF} = nothing owed "
-                     f"on {roll.to_date.isoformat()}"),
+                     f"on {roll.to_date.isoformat()}; written_off = written off by then"),
     ]
 
 

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Optional
 
 from ..engine.account import CREDIT, Account
 from ..engine.money import dec, fen_str, rate_str
@@ -19,7 +19,7 @@ STATUS_TEXT = {
     "dry_run": "Dry run: nothing written",
 }
 COMPONENT_TEXT = {"late_fee": "late fee", "revolving_fee": "revolving fee", "fee": "fee", "principal": "principal",
-                  "credit": "credit balance"}
+                  "credit": "credit balance", "recovery": "recovery (written-off account)"}
 REPAYMENT_CSV_HEADERS = ("repayment_id", "status", "txn_id", "period", "component", "amount")
 DEFERRAL_CSV_HEADERS = ("deferral_id", "status", "customer_id", "statement_date", "original_due_date",
                         "new_due_date", "days", "deferred_outstanding", "fee")
@@ -213,3 +213,85 @@ def _conversion_table(obj: dict[str, Any], name: str) -> Table:
     return Table(headers=("period", "statement", "due", "principal", "fee", "total"), rows=rows,
                  title="Statement installments (账单分期)", lead=tuple(lead),
                  align_right=frozenset({"period", "principal", "fee", "total"}))
+
+
+# --- reverse, waive, write-off: the account before and after ------------------------------------------
+
+POSITION_KEYS = ("total_due", "total_owed", "overdue_amount", "dpd", "late_fee_owed", "revolving_fee_owed",
+                 "written_off")
+CHANGE_CSV_HEADERS = ("ref", "status", "customer_id", "field", "before", "after")
+
+
+def _position(acct: Optional[Account]) -> Optional[dict[str, Any]]:
+    """What a correction changes, on the business date: amounts owed, DPD, late fee, write-off."""
+    if acct is None:
+        return None
+    od = acct.overdue
+    return {"total_due": fen_str(acct.total_due_fen), "total_owed": fen_str(od.total_owed_fen),
+            "overdue_amount": fen_str(od.overdue_amount_fen), "dpd": od.dpd,
+            "late_fee_owed": fen_str(acct.late_fees.owed_fen),
+            "revolving_fee_owed": fen_str(acct.revolving_fee_owed_fen),
+            "written_off": fen_str(acct.write_off.amount_fen) if acct.write_off is not None else None}
+
+
+def _changes(obj: dict[str, Any], ref: str) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Table rows (field, before, after) and CSV rows of a correction's before/after positions."""
+    before, after = obj.get("before") or {}, obj.get("after") or {}
+    rows, csv_rows = [], []
+    for k in POSITION_KEYS:
+        b, a = before.get(k), after.get(k)
+        if b is None and a is None:
+            continue
+        cells = ["" if b is None else b, "" if a is None else a]
+        rows.append([k.replace("_", " "), *cells])
+        csv_rows.append([ref, obj["status"], obj["customer_id"], k, *cells])
+    return rows, csv_rows
+
+
+def _change_report(obj: dict[str, Any], ref: str, lead: list[str], title: str) -> Report:
+    rows, csv_rows = _changes(obj, ref)
+    table = Table(headers=("on " + obj["as_of"], "before", "after"), rows=rows, title=title, lead=tuple(lead),
+                  align_right=frozenset({"before", "after"}))
+    return Report(obj, [table], Table(headers=CHANGE_CSV_HEADERS, rows=csv_rows))
+
+
+def reversal(posted: Posted) -> Report:
+    """``reverse``: SPEC 5 keys (reversal_id, status, target_id), then the account before and after."""
+    request = posted.record
+    obj = {"reversal_id": request["reversal_id"], "status": posted.status, "target_id": request["target_id"],
+           "target_kind": posted.target or None, "customer_id": posted.account.customer.customer_id,
+           "date": request["date"], "reason": request["reason"],
+           "before": _position(posted.before), "after": _position(posted.account), **_posting_tail(posted)}
+    lead = [_headline(obj, "reversal", obj["reversal_id"], posted.customer_name),
+            f"{(obj['target_kind'] or 'record').capitalize()} {obj['target_id']} reversed on {obj['date']}"
+            + (f" ({obj['reason']})" if obj["reason"] else "")
+            + ": every report dated on or after that day treats it as never posted"]
+    return _change_report(obj, obj["reversal_id"], lead, "Reversal (冲正)")
+
+
+WAIVED_TEXT = {"waive_late_fee": "late fee", "waive_revolving_fee": "revolving fee", "waive_fee": "fees"}
+
+
+def adjustment(posted: Posted) -> Report:
+    """``waive`` and ``write-off``: the adjustment as applied, then the account before and after."""
+    from ..engine.account import WriteOffApplied
+
+    request, applied = posted.record, posted.adjustment
+    write_off = request["kind"] == "write_off"
+    obj = {"adjustment_id": request["adjustment_id"], "status": posted.status, "customer_id": request["customer_id"],
+           "kind": request["kind"], "date": request["date"],
+           "amount": fen_str(applied.amount_fen) if applied is not None else (request["amount"] or None),
+           "reason": request["reason"],
+           **({"dpd": applied.dpd if isinstance(applied, WriteOffApplied) else None} if write_off else {}),
+           "before": _position(posted.before), "after": _position(posted.account), **_posting_tail(posted)}
+    what = "write-off" if write_off else "waiver"
+    lead = [_headline(obj, what, obj["adjustment_id"], posted.customer_name)]
+    if applied is None:
+        lead.append("Not applied by the rules (see the warning)")
+    elif write_off:
+        lead.append(f"Written off on {obj['date']} at {obj['dpd']} days past due: {obj['amount']} out of receivables; "
+                    "money received from now on is a recovery")
+    else:
+        lead.append(f"{obj['amount']} of {WAIVED_TEXT[obj['kind']]} waived on {obj['date']}"
+                    + (f" ({obj['reason']})" if obj["reason"] else ""))
+    return _change_report(obj, obj["adjustment_id"], lead, "Write-off (核销)" if write_off else "Waiver (减免)")

@@ -52,6 +52,7 @@ ACTIVITY_LABEL = {
     "credit_applied": "credit balance used", "late_fee_posted": "late fee posted", "deferral": "deferral fee",
     "conversion": "statement installment (账单分期)",
     "revolving_fee_posted": "revolving fee posted",
+    "waiver": "waiver (减免)", "write_off": "written off (核销)", "recovery": "recovery",
 }
 
 
