@@ -52,9 +52,12 @@ REPAY = ["repay", "--customer", "CX", "--amount", "100.00", "--date", "2026-11-0
          "--as-of", "2026-11-05", "--channel", "bank"]
 DEFER = ["defer", "--customer", "CX", "--statement-date", "2026-11-03", "--days", "5", "--date", "2026-11-05",
          "--ref", "KILL-D", "--as-of", "2026-11-05"]
-RECORD = {"repay": "KILL-R,CX,2026-11-05,100.00,normal,bank\n", "defer": "KILL-D,CX,2026-11-03,2026-11-05,5\n"}
-JOURNAL = {"repay": "repayments.csv", "defer": "deferrals.csv"}
-ARGS = {"repay": REPAY, "defer": DEFER}
+REVERSE = ["reverse", "--target", "R1", "--date", "2026-11-05", "--ref", "KILL-V", "--reason", "bounced",
+           "--as-of", "2026-11-05"]
+RECORD = {"repay": "KILL-R,CX,2026-11-05,100.00,normal,bank\n", "defer": "KILL-D,CX,2026-11-03,2026-11-05,5\n",
+          "reverse": "KILL-V,R1,2026-11-05,bounced\n"}
+JOURNAL = {"repay": "repayments.csv", "defer": "deferrals.csv", "reverse": "reversals.csv"}
+ARGS = {"repay": REPAY, "defer": DEFER, "reverse": REVERSE}
 BILL_DAY = "2026-11-03"
 
 RUN = "from baitiao_cli.cli.app import main; import sys; sys.argv = ['baitiao', *sys.argv[1:]]; main()"
@@ -122,6 +125,8 @@ def add_cx(d: Path) -> None:
         f.write(CUSTOMER)
     with open(d / "transactions.csv", "a", encoding="utf-8") as f:
         f.write(PURCHASE)
+    if not (d / "reversals.csv").exists():
+        (d / "reversals.csv").write_text("reversal_id,target_id,date,reason\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +212,7 @@ def test_posting_killed_at_any_moment_leaves_the_journal_whole(tmp_path, big_boo
 
 # --- repay and defer killed at exact points of the append ------------------------------------------
 
-@pytest.mark.parametrize("name", ["repay", "defer"])
+@pytest.mark.parametrize("name", ["repay", "defer", "reverse"])
 @pytest.mark.parametrize("mode, lands", [("before-open", False), ("before-fsync", True), ("after-fsync", True)])
 def test_posting_killed_at_each_point_of_the_append(tmp_path, name, mode, lands):
     d = write_book(tmp_path)
@@ -222,7 +227,7 @@ def test_posting_killed_at_each_point_of_the_append(tmp_path, name, mode, lands)
     rerun_completes(name, d, lands)
 
 
-@pytest.mark.parametrize("name", ["repay", "defer"])
+@pytest.mark.parametrize("name", ["repay", "defer", "reverse"])
 def test_a_torn_append_is_reported_refused_and_repaired(tmp_path, name):
     """A power cut mid-write (simulated: half the line written, then the process dies)."""
     d = write_book(tmp_path)
