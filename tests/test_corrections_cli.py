@@ -268,3 +268,10 @@ def test_validate_warns_of_journal_adjustments_the_rules_refuse(tmp_path):
         in r.stderr
     counts = {f["dataset"]: f for f in json.loads(r.stdout)["files"]}
     assert counts["adjustments"]["records"] == 2
+
+
+def test_a_written_off_customer_scores_frozen_with_no_credit(book):
+    ok(cli(book, *WRITE_OFF, "--date", "2026-08-12", "--as-of", "2026-08-12"))
+    (c2,) = [c for c in ok(cli(book, "score", "--as-of", "2026-09-30"))["customers"] if c["customer_id"] == "C2"]
+    # DPD 181 on 08-12 + 49 days to 09-30 = 230: frozen, nothing available
+    assert (c2["dpd"], c2["credit_line_frozen"], c2["available_credit"]) == (230, True, "0.00")

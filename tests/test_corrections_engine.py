@@ -66,6 +66,7 @@ def test_reversed_deferral_makes_the_bill_overdue_from_its_original_due_date():
     undo = fixes(rev("V", "DF", "2026-02-15"))
     still = status("2026-02-14", A106, (), defs, corrections=undo)
     assert (still.dpd, still.total_owed) == (0, D("107.06"))
+    assert still == status("2026-02-14", A106, (), defs)        # a report dated before it: unchanged
     gone = status("2026-02-15", A106, (), defs, corrections=undo)
     assert (gone.dpd, gone.late_fee_owed, gone.total_owed) == (3, D("0.16"), D("106.16"))
 
@@ -77,6 +78,7 @@ def test_reversed_conversion_puts_the_amount_back_on_the_bill():
     undo = fixes(rev("X", "V1", "2026-02-08"))
     converted = replay(cust(), txns, [], [], config(), d("2026-02-07"), conversions=conv, corrections=undo)
     assert converted.latest_statement().total_due == D("600.00") and len(converted.scheduled) == 3
+    assert converted == replay(cust(), txns, [], [], config(), d("2026-02-07"), conversions=conv)   # unchanged
     back = replay(cust(), txns, [], [], config(), d("2026-02-08"), conversions=conv, corrections=undo)
     assert back.latest_statement().total_due == D("2400.00") and back.scheduled == () and back.conversions == ()
     assert back == replay(cust(), txns, [], [], config(), d("2026-02-08"))

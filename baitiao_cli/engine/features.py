@@ -134,6 +134,15 @@ def _to_pay_fen(i: Item) -> int:
     return i.principal_fen - i.principal_refunded_fen + i.fee_fen
 
 
+def current_dpd(account: "Account") -> int:
+    """Days past due on the account's date; a written-off account (SPEC 4.15, out of the overdue
+    report) keeps counting from its DPD on the write-off date."""
+    wo = account.write_off
+    if wo is None:
+        return account.overdue.dpd
+    return wo.dpd + (account.as_of - wo.date).days
+
+
 def worst_dpd_between(items: Iterable[Item], start: date, end: date) -> int:
     """Worst days past due any item reached in ``(start, end]`` (0 when none was overdue).
 
@@ -263,7 +272,7 @@ def customer_features(account: Account, ref_limit: Optional[Decimal]) -> Custome
         months_on_book=months_between(c.opened_on, t),
         on_time_share=on_time_share(items, start12, t, account.grace_days),
         worst_dpd_12m=worst_dpd_between(items, start12, t),
-        current_dpd=account.overdue.dpd,
+        current_dpd=current_dpd(account),
         utilisation=util,
         avg_monthly_spend_12m=avg12,
         spend_trend=trend,
@@ -435,7 +444,7 @@ def history_sample(dataset: "Dataset", cfg: "Config", scoring: "Scoring", observ
         txns, reps, defs, convs, fixes = groups[c.customer_id]
         now = replay(c, txns, reps, defs, cfg, observation, statements=STATEMENTS_NONE, conversions=convs,
                      corrections=fixes)
-        if now.overdue.dpd >= DEFAULT_DPD:
+        if current_dpd(now) >= DEFAULT_DPD:
             in_default += 1
             continue
         feats = customer_features(now, reference_limit(c, scoring))
