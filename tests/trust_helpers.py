@@ -84,6 +84,8 @@ DATA_COMMANDS: dict[str, list[str]] = {
     "write-off": ["write-off", "--customer", "C2", "--date", "2026-08-12", "--ref", "WO-1", "--as-of", "2026-08-12"],
     "write-off --dry-run": ["write-off", "--customer", "C2", "--date", "2026-08-12", "--ref", "WO-1", "--as-of",
                             "2026-08-12", "--dry-run"],
+    "review": ["review", "--as-of", "2026-03-05"],
+    "review --apply": ["review", "--as-of", "2026-03-05", "--apply", "--ref", "RV-1"],
     "overdue-report": ["overdue-report", "--as-of", "2026-03-05"],
     "overdue-report --out": ["overdue-report", "--as-of", "2026-03-05", "--out", "{out}/worklist.csv"],
     "score": ["score", "--as-of", "2026-03-05"],
@@ -92,7 +94,7 @@ DATA_COMMANDS: dict[str, list[str]] = {
 }
 
 # The commands with --skip-invalid (SPEC 6).
-SKIP_INVALID_COMMANDS = ("bill", "bill --out", "overdue-report", "overdue-report --out", "score")
+SKIP_INVALID_COMMANDS = ("bill", "bill --out", "overdue-report", "overdue-report --out", "score", "review")
 
 
 def write_book(root: Path, files: Optional[dict] = None, name: str = "data") -> Path:

@@ -104,6 +104,7 @@ from . import convert as _convert;  app.command("convert")(_convert.command)  # 
 from . import reverse as _reverse;  app.command("reverse")(_reverse.command)  # noqa: E402,E702
 from . import waive as _waive;  app.command("waive")(_waive.command)  # noqa: E402,E702
 from . import write_off as _write_off;  app.command("write-off")(_write_off.command)  # noqa: E402,E702
+from . import review as _review;  app.command("review")(_review.command)  # noqa: E402,E702
 from . import overdue_report as _overdue_report;  app.command("overdue-report")(_overdue_report.command)  # noqa: E402,E702
 from . import score as _score;  app.command("score")(_score.command)  # noqa: E402,E702
 from . import train as _train;  app.command("train")(_train.command)  # noqa: E402,E702

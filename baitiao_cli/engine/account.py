@@ -488,6 +488,8 @@ class Account:
     waivers: tuple[WaiverApplied, ...] = field(default=())
     write_off: Optional[WriteOffApplied] = None
     recovered_fen: int = 0                   # repayments received after the write-off, up to its amount
+    on_time_streak: int = 0                  # SPEC 4.12: on-time statements in a row on as_of
+    raise_after: int = 6                     # review.raise_after the account was replayed with
 
     # ---- money positions -------------------------------------------------------------
     credit_balance = _yuan("credit_balance_fen")
@@ -591,3 +593,5 @@ class StatementStatus(NamedTuple):
     customer: Customer
     statement: Optional[Statement]
     warnings: tuple[str, ...] = ()
+    on_time_streak: int = 0                  # SPEC 4.12, as ``Account.on_time_streak``
+    raise_after: int = 6                     # review.raise_after, as ``Account.raise_after``

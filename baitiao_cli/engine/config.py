@@ -107,6 +107,16 @@ class Overdue:
 
 
 @dataclass(frozen=True, slots=True)
+class Review:
+    """[review] (SPEC 4.12): the periodic credit-line review (``engine.review``)."""
+
+    raise_after: int = 6                          # on-time statements in a row before a raise
+    raise_min_grade: str = "C"                    # worst grade that may be raised
+    min_utilisation: Decimal = Decimal("0.30")    # average billed per statement (last 6) / limit
+    raise_ratio: Decimal = Decimal("0.20")        # +20%, rounded down to scoring.limit_step
+
+
+@dataclass(frozen=True, slots=True)
 class Ecl:
     lgd: Decimal = Decimal("0.45")
     pd_stage1: Decimal = Decimal("0.02")
@@ -127,3 +137,4 @@ class Config:
     overdue: Overdue = field(default_factory=Overdue)
     ecl: Ecl = field(default_factory=Ecl)
     scoring: Scoring = field(default_factory=Scoring)   # [scoring], validated once at load
+    review: Review = field(default_factory=Review)

@@ -99,8 +99,13 @@ def score_account(account: "Account", model: PdModel, scoring: Scoring, cfg: "Co
 
 
 def score_customer(dataset: Any, cfg: "Config", model: PdModel, customer: Any, on: date) -> CustomerScore:
-    """Replay one customer to ``on`` and score them."""
+    """Replay one customer to ``on`` and score them (their limit: the ``limits`` journal's on ``on``)."""
     from .ledger import STATEMENTS_NONE, group_by_customer, replay
+    from .limits import limit_state
+
+    state = limit_state((c for c in dataset.limits if c.customer_id == customer.customer_id), on)
+    if state is not None:
+        customer = customer._replace(credit_limit=state.usable)
 
     txns, reps, defs, convs, fixes = group_by_customer(dataset, [customer.customer_id],
                                                        conversions=True)[customer.customer_id]
@@ -112,6 +117,9 @@ def score_customers(dataset: Any, cfg: "Config", model: PdModel, on: date,
                     customer_id: Optional[str] = None) -> list[CustomerScore]:
     """Every customer opened on or before ``on`` (or just ``customer_id``), in customer_id order."""
     from .ledger import STATEMENTS_NONE, replay_all
+    from .limits import with_limits
+
+    dataset = with_limits(dataset, on)
 
     ids = [c.customer_id for c in dataset.customers if c.opened_on <= on
            and (customer_id is None or c.customer_id == customer_id)]

@@ -114,7 +114,8 @@ def latest_statement(customer: Customer, txns: Sequence[Txn], repayments: Sequen
     r = Replay(customer, cfg, as_of, LatestStatementRecorder()).run(txns, repayments, deferrals, conversions,
                                                                    corrections)
     statements = r.statements()
-    return StatementStatus(customer, statements[-1] if statements else None, tuple(r.warnings))
+    return StatementStatus(customer, statements[-1] if statements else None, tuple(r.warnings), r.on_time_streak(),
+                           cfg.review.raise_after)
 
 
 def quote_payoff(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],

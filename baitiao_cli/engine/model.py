@@ -114,6 +114,24 @@ class Reversal(NamedTuple):
     customer_id: str = ""
 
 
+# credit-line changes (SPEC 4.12, the ``limits`` journal)
+LIMIT_MANUAL, LIMIT_RAISE, LIMIT_CUT, LIMIT_FREEZE, LIMIT_UNFREEZE = "manual", "raise", "cut", "freeze", "unfreeze"
+LIMIT_ACTIONS = (LIMIT_MANUAL, LIMIT_RAISE, LIMIT_CUT, LIMIT_FREEZE, LIMIT_UNFREEZE)
+
+
+class LimitChange(NamedTuple):
+    """A credit-line change from its ``date`` on (``review --apply`` appends them): the new limit
+    (0 = line closed); ``freeze`` keeps the limit but leaves no credit available until a later change."""
+
+    change_id: str
+    customer_id: str
+    date: date
+    credit_limit: Decimal
+    action: str = LIMIT_MANUAL
+    reason: str = ""
+    seq: int = 0                  # journal order
+
+
 class Corrections(NamedTuple):
     """One customer's adjustments and reversals, what the replay takes besides its events."""
 
@@ -135,3 +153,4 @@ class Dataset:
     conversions: tuple[Conversion, ...] = ()
     adjustments: tuple[Adjustment, ...] = ()
     reversals: tuple[Reversal, ...] = ()
+    limits: tuple[LimitChange, ...] = ()

@@ -940,6 +940,38 @@ class Replay:
         return self
 
     # ---- views of the one state ------------------------------------------------------------------
+    def on_time_streak(self) -> int:
+        """On-time statements in a row, counted back from the latest whose due date + grace is before
+        ``as_of`` (SPEC 4.12): each with something due, paid in full by its (deferred) due date + grace
+        -- with the minimum payment on, its minimum met. A statement with nothing due is skipped."""
+        as_of = self.as_of.toordinal()
+        grace = self.grace_days
+        streak = 0
+        if self.rev is not None:
+            for rec in reversed(self.rev.records):
+                if rec.due_ord + grace >= as_of or not rec.total:
+                    continue
+                if rec.paid_by_due < rec.minimum:
+                    break
+                streak += 1
+            return streak
+        for month in range(self.last_month, self.first_month - 1, -1):
+            _on, on_ord, _due, due_ord = statement_month(month, self.statement_day, self.due_days)
+            deferral = self.deferred.get(month)
+            if deferral is not None:
+                due_ord = deferral.new_due_date.toordinal()
+            if due_ord + grace >= as_of:
+                continue
+            # the items outstanding when it was issued (billed on or before it, not closed before it)
+            on_it = [w for w in self.items if w.statement_ord <= on_ord and w.principal + w.fee
+                     and (w.paid_on is None or w.paid_on.toordinal() >= on_ord)]
+            if not on_it:
+                continue
+            if any(w.paid_on is None or w.paid_on.toordinal() > due_ord + grace for w in on_it):
+                break
+            streak += 1
+        return streak
+
     def late_fee_owed(self) -> int:
         """Posted unpaid + what posting the accrual now would post."""
         pending = self.pending_fen_days
@@ -988,7 +1020,8 @@ class Replay:
             conversions=tuple([self.converted[m] for m in sorted(self.converted)]) if self.converted else (),
             revolving_fee_owed_fen=self.rev.owed_fee() if self.rev is not None else 0,
             minimum_status=self.overdue() if self.rev is not None or self.written_off is not None else None,
-            waivers=tuple(self.waivers), write_off=self.written_off, recovered_fen=self.recovered)
+            waivers=tuple(self.waivers), write_off=self.written_off, recovered_fen=self.recovered,
+            on_time_streak=self.on_time_streak(), raise_after=self.cfg.review.raise_after)
 
     def _minimum_status(self, items: tuple, late_owed: int, billed_and_unbilled: int) -> OverdueStatus:
         """``overdue()`` by the unpaid minimum (SPEC 4.9, see ``engine.revolving``)."""

@@ -22,6 +22,7 @@ else:  # pragma: no cover
 
 from ..engine.config import (
     Action, Billing, Config, Conversion, DeferralCfg, Ecl, Installments, LateFee, MinimumPayment, Overdue, Pricing,
+    Review,
 )
 from ..engine.money import ROUNDING_MODES
 from ..engine.scoring import GradePolicy, Scaling, Scoring
@@ -44,6 +45,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "overdue": {"buckets": "bucket_table", "actions": "action_list", "freeze_from_day": "int",
                 "write_off_min_dpd": "int"},
     "ecl": {"lgd": "rate", "pd_stage1": "rate", "pd_stage2": "rate"},
+    "review": {"raise_after": "int", "raise_min_grade": "str", "min_utilisation": "rate", "raise_ratio": "rate"},
 }
 
 # Extra sections other modules register (e.g. scoring) with their own validators.
@@ -202,10 +204,20 @@ def build_config(raw: dict) -> Config:
     overdue = _overdue(raw.get("overdue", {}), d.overdue)
     ecl = _ecl(raw.get("ecl", {}), d.ecl)
     scoring = build_scoring(raw.get("scoring", {}), installments.terms)
+    review = _review(raw.get("review", {}), d.review, scoring)
     return Config(data_dir=_str(raw.get("data", {}).get("dir", d.data_dir), "data.dir"), billing=billing,
                   installments=installments, pricing=pricing, late_fee=late_fee,
                   deferral=deferral, minimum_payment=minimum_payment, conversion=conversion, overdue=overdue,
-                  ecl=ecl, scoring=scoring)
+                  ecl=ecl, scoring=scoring, review=review)
+
+
+def _review(r: dict, d: Review, scoring) -> Review:
+    grades = tuple(g.grade for g in scoring.grades)
+    return Review(raise_after=_int(r.get("raise_after", d.raise_after), "review.raise_after", 1),
+                  raise_min_grade=_str(r.get("raise_min_grade", d.raise_min_grade), "review.raise_min_grade",
+                                       grades),
+                  min_utilisation=_share(r.get("min_utilisation", d.min_utilisation), "review.min_utilisation"),
+                  raise_ratio=_rate(r.get("raise_ratio", d.raise_ratio), "review.raise_ratio"))
 
 
 def _billing(b: dict, d: Billing) -> Billing:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from itertools import repeat
 
 from ..engine.config import Config
-from ..engine.model import ADJUSTMENT_KINDS, NORMAL, PURCHASE, REFUND, SETTLE
+from ..engine.model import ADJUSTMENT_KINDS, LIMIT_ACTIONS, NORMAL, PURCHASE, REFUND, SETTLE
 from .parse import (
     CUSTOMER_ID, FEN, MONEY_MAX_INT_DIGITS, MONEY_OK, RECORD_ID, date_or_none, explain, money_or_none,
     parse_customer_id, parse_date, parse_int, parse_money, parse_rate, parse_record_id, rate_or_none,
@@ -330,6 +330,10 @@ def adjustment_kind(cfg: Config) -> RequiredChoice:
     return RequiredChoice(ADJUSTMENT_KINDS, "kind")
 
 
+def limit_action(cfg: Config) -> Choice:
+    return Choice(LIMIT_ACTIONS, "action")
+
+
 class WholeNumber(Lookup):
     """A whole number among the keys of ``table``; ``outside`` words one that is not."""
 
@@ -418,6 +422,7 @@ PARSERS = {
     "txn_type": txn_type, "repayment_kind": repayment_kind, "installments": Installments,
     "fee_rate": FeeRate, "statement_day": StatementDay, "deferral_days": DeferralDays,
     "conversion_terms": ConversionTerms, "adjustment_kind": adjustment_kind,
+    "limit_action": limit_action,
 }
 
 

@@ -121,7 +121,7 @@ def append_record(path: Path, record: Mapping[str, str], columns: Sequence[str])
 
 # --- the journals of a data directory, as a posting uses them -------------------------------------
 
-JOURNALS = ("repayments", "deferrals", "conversions")
+JOURNALS = ("repayments", "deferrals", "conversions", "adjustments", "reversals", "limits")
 
 
 def refuse_torn_journals(data_dir: Path) -> None:

@@ -27,9 +27,10 @@ from .share_load import Share, Unclean, header_warning, index_refunded
 from .spec import SPECS
 from .validate import read_file
 
-DATASETS = ("customers", "transactions", "repayments", "deferrals", "conversions", "adjustments", "reversals")
+DATASETS = ("customers", "transactions", "repayments", "deferrals", "conversions", "adjustments", "reversals",
+            "limits")
 REQUIRED = ("customers", "transactions")
-LISTED_WHEN_PRESENT = ("conversions", "adjustments", "reversals")   # counted and listed (validate) only when the file exists, so a
+LISTED_WHEN_PRESENT = ("conversions", "adjustments", "reversals", "limits")   # counted and listed (validate) only when the file exists, so a
                                          # book without them reads exactly as before they existed
 EXTENSIONS = (("csv", "csv"), ("json", "json"), ("jsonl", "jsonl"))
 FREEZE_FROM = 100_000      # records: from here on the loaded data is frozen out of the cyclic GC
@@ -223,7 +224,7 @@ def _whole_accounts(result: LoadResult, encoding: Optional[str]) -> LoadResult:
     dataset = Dataset(customers=keep(ds.customers), transactions=keep(ds.transactions),
                       repayments=keep(ds.repayments), deferrals=keep(ds.deferrals),
                       conversions=keep(ds.conversions), adjustments=keep(ds.adjustments),
-                      reversals=keep(ds.reversals))
+                      reversals=keep(ds.reversals), limits=keep(ds.limits))
     skipped = dict(result.skipped)
     for name, before, after in (("customers", ds.customers, dataset.customers),
                                 ("transactions", ds.transactions, dataset.transactions),
@@ -231,7 +232,8 @@ def _whole_accounts(result: LoadResult, encoding: Optional[str]) -> LoadResult:
                                 ("deferrals", ds.deferrals, dataset.deferrals),
                                 ("conversions", ds.conversions, dataset.conversions),
                                 ("adjustments", ds.adjustments, dataset.adjustments),
-                                ("reversals", ds.reversals, dataset.reversals)):
+                                ("reversals", ds.reversals, dataset.reversals),
+                                ("limits", ds.limits, dataset.limits)):
         if name in result.counts:
             skipped[name] = skipped.get(name, 0) + len(before) - len(after)
     return LoadResult(dataset=dataset, problems=tuple(problems), files=result.files, counts=result.counts,
@@ -315,7 +317,8 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
                       deferrals=tuple(accepted.get("deferrals", ())),
                       conversions=tuple(accepted.get("conversions", ())),
                       adjustments=tuple(accepted.get("adjustments", ())),
-                      reversals=tuple(accepted.get("reversals", ())))
+                      reversals=tuple(accepted.get("reversals", ())),
+                      limits=tuple(accepted.get("limits", ())))
     return LoadResult(dataset=dataset, problems=tuple(problems), files=files, counts=counts,
                       skipped=skipped, labels=labels)
 

@@ -22,7 +22,7 @@ from typing import Callable, Optional
 
 from ..engine.model import PURCHASE, REFUND, WRITE_OFF
 from ..errors import Problem
-from .fields import ALL_CIDS, all_match, clean_ids, message
+from .fields import ALL_CIDS, MISSING, all_match, clean_ids, message
 from .parse import CUSTOMER_ID, FEE_RATE_WARN, parse_customer_id
 
 _opened_on = attrgetter("opened_on")
@@ -205,6 +205,22 @@ def adjustment_before_opening(load, row, values, cust, line) -> bool:
     return before_opening(load, line, "adjustment", values["date"], cust)
 
 
+def limit_before_opening(load, row, values, cust, line) -> bool:
+    return before_opening(load, line, "credit-line change", values["date"], cust)
+
+
+def limit_given(load, row, values, cust, line) -> bool:
+    """A credit-line change names the new limit (0 closes the line)."""
+    if values["credit_limit"] is not None:
+        return False
+    load.add(Problem(load.label, line, "credit_limit", MISSING))
+    return True
+
+
+def limit_given_column(load, values, column, n: int) -> bool:
+    return None not in values["credit_limit"]
+
+
 def waiver_amount(load, row, values, cust, line) -> bool:
     """A waiver forgives an amount above 0; a write-off's amount is for the record (may be empty)."""
     kind, amount = values["kind"], values["amount"]
@@ -228,11 +244,14 @@ ROW_RULES = {"refund_or_purchase": refund_or_purchase, "high_fee_rate": high_fee
              "repayment_before_opening": repayment_before_opening,
              "deferral_before_opening": deferral_before_opening,
              "conversion_before_opening": conversion_before_opening, "conversion_priced": conversion_priced,
-             "adjustment_before_opening": adjustment_before_opening, "waiver_amount": waiver_amount}
+             "adjustment_before_opening": adjustment_before_opening, "waiver_amount": waiver_amount,
+             "limit_before_opening": limit_before_opening, "limit_given": limit_given}
 COLUMN_RULES = {"refund_or_purchase": refund_or_purchase_column, "high_fee_rate": high_fee_rate_column,
                 "repayment_before_opening": checked_with_customers, "deferral_before_opening": checked_with_customers,
                 "conversion_before_opening": checked_with_customers, "conversion_priced": conversion_priced_column,
-                "adjustment_before_opening": checked_with_customers, "waiver_amount": waiver_amount_column}
+                "adjustment_before_opening": checked_with_customers, "waiver_amount": waiver_amount_column,
+                "limit_before_opening": checked_with_customers,
+                "limit_given": limit_given_column}
 
 
 # --- refunds against their purchases ----------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..engine.model import Adjustment, Conversion, Customer, Deferral, Repayment, Reversal, Txn
+from ..engine.model import Adjustment, Conversion, Customer, Deferral, LimitChange, Repayment, Reversal, Txn
 
 
 @dataclass(frozen=True)
@@ -115,4 +115,12 @@ REVERSALS = DatasetSpec(        # the target (and so the customer) is checked ac
     (Field("target_id", "record_id", required=True), Field("date", "date", required=True), Field("reason", "text")),
     of_customers=False, journal=True)
 
-SPECS = {s.name: s for s in (CUSTOMERS, TRANSACTIONS, REPAYMENTS, DEFERRALS, CONVERSIONS, ADJUSTMENTS, REVERSALS)}
+LIMITS = DatasetSpec(
+    "limits", LimitChange, Field("change_id", "record_id", required=True),
+    (Field("date", "date", required=True), Rule("limit_before_opening"),
+     Field("credit_limit", "optional_money", required=True), Rule("limit_given"), Field("action", "limit_action"),
+     Field("reason", "text")),
+    journal=True)
+
+SPECS = {s.name: s for s in (CUSTOMERS, TRANSACTIONS, REPAYMENTS, DEFERRALS, CONVERSIONS, ADJUSTMENTS, REVERSALS,
+                             LIMITS)}

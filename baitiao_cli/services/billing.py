@@ -59,9 +59,12 @@ def summary_name(shard: Shard) -> str:
 
 def _select(day: date) -> job_pool.Select:
     def select(dataset, shard: Shard) -> tuple[list, dict]:
-        """The customers billed on ``day`` (statement day = its day) in ``shard``, in customer_id order."""
+        """The customers billed on ``day`` (statement day = its day) in ``shard``, in customer_id order
+        (with the credit limit of the ``limits`` journal on ``day``)."""
         from ..engine.ledger import group_by_customer
+        from ..engine.limits import with_limits
 
+        dataset = with_limits(dataset, day)
         chosen = sorted((c for c in dataset.customers if c.statement_day == day.day and c.customer_id in shard),
                         key=lambda c: c.customer_id)
         return chosen, (group_by_customer(dataset, [c.customer_id for c in chosen], conversions=True)
@@ -144,7 +147,9 @@ def customer_statement(dataset, cfg, day: date, customer_id: str,
                        on_warning: Callable[[str], None]) -> list[tuple[Account, Statement]]:
     """``[(account, its latest statement on or before day)]``, or ``[]`` (said on ``on_warning``)."""
     from ..engine.ledger import STATEMENTS_LAST, group_by_customer, replay
+    from ..engine.limits import with_limits
 
+    dataset = with_limits(dataset, day)
     cust = next((c for c in dataset.customers if c.customer_id == customer_id), None)
     if cust is None:
         raise RefusedError(f"--customer: unknown customer {customer_id!r}")

@@ -130,8 +130,18 @@ def statement_json(account: Account, st: Statement) -> dict[str, Any]:
                       "amount": fen_str(p.principal_fen + p.fee_fen)} for p in st.upcoming],
         "upcoming_totals": [{"statement_date": sd.isoformat(), "amount": fen_str(a)}
                             for sd, a in upcoming_totals(st)],
+        "on_time_streak": account.on_time_streak,
+        "on_time_to_raise": max(0, account.raise_after - account.on_time_streak),
     }
     return out
+
+
+def incentive_text(account: Account) -> str:
+    """The on-time incentive (SPEC 4.12): the streak and what it earns at the next credit-line review."""
+    n, need = account.on_time_streak, account.raise_after
+    earns = (f"{need - n} more on time and the next credit-line review may raise your limit" if n < need
+             else "the next credit-line review may raise your limit")
+    return f"连续按时还款 {n} 期 · {n} on-time statement(s) in a row: {earns}"
 
 
 def _revolving_json(st: Statement) -> dict[str, str]:
@@ -225,6 +235,7 @@ def statement_text(account: Account, st: Statement) -> str:
     if limit is not None:
         lines.append(f"Credit limit:    {fen_str(limit)}   available on the statement date: "
                      f"{fen_str(st.available_credit_fen(limit))}")
+    lines.append(incentive_text(account))
     lines.append("")
     head = ["kind", "txn", "period", "principal", "fee", "amount", "unpaid", "due"]
     right = {3, 4, 5, 6}
@@ -304,6 +315,7 @@ def _lead(account: Account, st: Statement) -> list[str]:
     limit = _limit_fen(account)
     if limit is not None:
         lead.append(f"Credit limit {fen_str(limit)} · available {fen_str(st.available_credit_fen(limit))}")
+    lead.append(incentive_text(account))
     return lead
 
 
