@@ -31,9 +31,12 @@ if TYPE_CHECKING:
 
 
 def _check_options(test_share: float, l2: float, max_bins: int, min_bin_share: float, min_iv: float,
-                   **_: Any) -> None:
-    if not 0 < test_share < 1:
-        raise UsageError(f"--test-share: must be between 0 and 1 (0.3 = 30% held out), got {test_share}")
+                   folds: int, **_: Any) -> None:
+    if not 0 <= test_share < 1:
+        raise UsageError(f"--test-share: must be at least 0 and below 1 (0.3 = 30% held out, 0 = no hold-out), "
+                         f"got {test_share}")
+    if folds < 2:
+        raise UsageError(f"--folds: must be at least 2 (cross-validation needs two folds), got {folds}")
     if not 0 <= l2 < math.inf:            # also refuses nan and inf (json cannot even record them)
         raise UsageError(f"--l2: must be a finite number, 0 or more, got {l2}")
     if max_bins < 2:
@@ -42,6 +45,22 @@ def _check_options(test_share: float, l2: float, max_bins: int, min_bin_share: f
         raise UsageError(f"--min-bin-share: must be at least 0 and below 0.5, got {min_bin_share}")
     if not 0 <= min_iv < math.inf:
         raise UsageError(f"--min-iv: must be a finite number, 0 or more, got {min_iv}")
+
+
+def monotone_option(values: Optional[list[str]]) -> tuple[tuple[str, str], ...]:
+    """``--monotone FEATURE=up|down|auto|none`` (repeatable) as ((feature lower-cased, trend), ...)."""
+    from ..engine.train.binning import TRENDS
+
+    out: dict[str, str] = {}
+    for v in values or ():
+        name, sep, trend = v.partition("=")
+        name, trend = name.strip().lower(), trend.strip().lower()
+        if not sep or not name or trend not in TRENDS:
+            raise UsageError(f"--monotone: expected FEATURE=up or FEATURE=down (or =auto, =none), got {v!r}")
+        if name in out and out[name] != trend:
+            raise UsageError(f"--monotone: {name} is given twice ({out[name]} and {trend})")
+        out[name] = trend
+    return tuple(sorted(out.items()))
 
 
 @with_data_options
@@ -69,15 +88,23 @@ def command(
     id_column: Annotated[Optional[str], typer.Option(
         "--id-column", metavar="COLUMN", help="Row id column, not a feature (default: 'id' when the table has one).",
         show_default=False)] = None,
+    folds: Annotated[int, typer.Option(
+        "--folds", metavar="K", help="Measure AUC, KS and Gini by stratified K-fold cross-validation "
+                                     "(binning refitted in each fold); the model written is fitted on all rows.")] = 5,
     test_share: Annotated[float, typer.Option(
-        "--test-share", metavar="SHARE", help="Share of rows held out (stratified) to measure AUC, KS and Gini.")] = 0.3,
-    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the train/test split.")] = 42,
+        "--test-share", metavar="SHARE", help="Also report one stratified hold-out of this share, fitted on the "
+                                              "rest (0 = no hold-out report).")] = 0.3,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the folds and the hold-out.")] = 42,
+    monotone: Annotated[Optional[list[str]], typer.Option(
+        "--monotone", metavar="FEATURE=up|down", help="Fix how the bad rate of a numeric feature moves as its value "
+        "rises (up, down, or auto / none; repeatable). Default: auto, the direction of the data; with "
+        "--from-history fixed for the history features (docs/scoring.md).", show_default=False)] = None,
     bad_value: Annotated[Optional[str], typer.Option(
         "--bad-value", metavar="VALUE", help="The target value that means default.", show_default=False)] = None,
     exclude: Annotated[Optional[list[str]], typer.Option(
-        "--exclude", help="A column that is not a feature (repeatable).", show_default=False)] = None,
+        "--exclude", metavar="COLUMN", help="A column that is not a feature (repeatable).", show_default=False)] = None,
     categorical: Annotated[Optional[list[str]], typer.Option(
-        "--categorical", help="Treat this numeric-looking column as categories (codes; repeatable).",
+        "--categorical", metavar="COLUMN", help="Treat this numeric-looking column as categories (codes; repeatable).",
         show_default=False)] = None,
     l2: Annotated[float, typer.Option("--l2", metavar="LAMBDA", help="L2 penalty of the logistic regression.")] = 1.0,
     max_bins: Annotated[int, typer.Option("--max-bins", metavar="N", help="Most bins per feature (missing not counted).")] = 8,
@@ -99,7 +126,7 @@ def command(
     from ..views import train as views
 
     fit = {"test_share": test_share, "seed": seed, "l2": l2, "max_bins": max_bins, "min_bin_share": min_bin_share,
-            "min_iv": min_iv}
+           "min_iv": min_iv, "folds": folds, "monotone": monotone_option(monotone)}
     where = {"as_of": opts.as_of, "config": opts.config, "data_dir": opts.data_dir, "encoding": opts.encoding}
     if from_history:
         if features is not None or target is not None or id_column is not None or bad_value is not None \
@@ -156,6 +183,10 @@ def _from_history(observation_date: Optional[str], out: Optional[str], save_tabl
                          + ", ".join(FEATURE_NAMES))
     if len(excluded) >= len(FEATURE_NAMES):
         raise UsageError("--exclude: every feature is excluded; nothing left to train on")
+    unknown = [name for name, _ in fit["monotone"] if name not in FEATURE_NAMES]
+    if unknown:
+        raise UsageError(f"--monotone: {', '.join(unknown)} is not a customer feature; the features are "
+                         + ", ".join(FEATURE_NAMES))
     out = out or f"pd_model_{observation.isoformat()}.json"
     if save_table is not None and Path(save_table).is_dir():
         raise UsageError(f"--save-table: {save_table} is a folder; give a file name")

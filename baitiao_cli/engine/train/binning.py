@@ -13,8 +13,16 @@ Both
     ``chi_threshold`` is set, two neighbours whose chi-square is below it), the least different
     neighbours are merged (ChiMerge). The default threshold is 0, i.e. merge down to
     ``max_bins`` only: on the German credit data a 5% significance stop (3.84) over-merged and
-    lost 0.007 of held-out AUC on average over 20 seeded splits. Bins are not forced to be
-    monotone: a U-shaped risk (by age, say) is kept.
+    lost 0.007 of held-out AUC on average over 20 seeded splits.
+Monotone trend (numeric features, ``trend``)
+    ``up``: the bad rate rises with the value; ``down``: it falls; ``auto``: both are built and
+    the one keeping the larger information value wins (``up`` on a tie); ``none``: no
+    constraint (a U-shaped risk, by age say, is kept). A monotone binning pools adjacent
+    violators of the fine classes (pool-adjacent-violators, on the smoothed bad rate the WOE
+    is computed from, so the WOE itself is monotone), then merges by minimum share and
+    ChiMerge as above and pools once more (a merge of two neighbours cannot break the order
+    of the raw rates, but can that of the smoothed ones in a corner case). The missing bin
+    stands outside the order.
     Missing values form their own bin whenever the training rows have any, whatever its size.
 Weight of evidence
     ``WOE = ln((b + m p) / (g + m (1 - p))) - ln(B / G)`` with ``m`` (1) pseudo-row split at
@@ -33,6 +41,8 @@ from .metrics import bads_and_goods, woe as woe_of_counts
 
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
+UP, DOWN, AUTO, NONE = "up", "down", "auto", "none"
+TRENDS = (UP, DOWN, AUTO, NONE)
 CHI2_5PCT = 3.841                  # chi-square at 5% with one degree of freedom
 
 
@@ -60,6 +70,7 @@ class Binning:
     kind: str                      # numeric | categorical
     bins: tuple[Bin, ...]
     iv: float
+    trend: str = NONE              # numeric: the bad rate's direction (up/down), none when not constrained
 
 
 @dataclass(slots=True)
@@ -131,8 +142,15 @@ def _with_woe(bins: list[Bin], pseudo: float, total_goods: int, total_bads: int)
 
 def bin_feature(name: str, kind: str, values: Sequence[Any], labels: Sequence[int], *,
                 max_bins: int = 8, min_share: float = 0.05, fine_classes: int = 20,
-                chi_threshold: float = 0.0, pseudo: float = 1.0) -> Binning:
-    """Bin one feature on the training rows (``values`` aligned with 0/1 ``labels``)."""
+                chi_threshold: float = 0.0, pseudo: float = 1.0, trend: str = NONE) -> Binning:
+    """Bin one feature on the training rows (``values`` aligned with 0/1 ``labels``);
+    ``trend`` (numeric only): up, down, auto or none (module docstring)."""
+    if kind == NUMERIC and trend == AUTO:
+        up = bin_feature(name, kind, values, labels, max_bins=max_bins, min_share=min_share,
+                         fine_classes=fine_classes, chi_threshold=chi_threshold, pseudo=pseudo, trend=UP)
+        down = bin_feature(name, kind, values, labels, max_bins=max_bins, min_share=min_share,
+                           fine_classes=fine_classes, chi_threshold=chi_threshold, pseudo=pseudo, trend=DOWN)
+        return down if down.iv > up.iv else up
     total = len(values)
     total_bads = sum(labels)
     total_goods = total - total_bads
@@ -155,13 +173,18 @@ def bin_feature(name: str, kind: str, values: Sequence[Any], labels: Sequence[in
         for v, grp in groupby(present, key=lambda vy: vy[0]):
             b, g = bads_and_goods(y for _, y in grp)
             distinct.append(_Class(g, b, v, [v]))
+        p = total_bads / total
+        monotone = kind == NUMERIC and trend in (UP, DOWN)
         if kind == NUMERIC:
             classes = _equal_frequency(distinct, len(present), fine_classes)
         else:
-            p = total_bads / total
             distinct.sort(key=lambda c: ((c.bads + pseudo * p) / (c.rows + pseudo), c.lo))
             classes = distinct
+        if monotone:
+            classes = pool_violators(classes, trend == UP, pseudo * p, pseudo)
         classes = coarse_classes(classes, total, max_bins, min_share, chi_threshold)
+        if monotone:
+            classes = pool_violators(classes, trend == UP, pseudo * p, pseudo)
     bins: list[Bin] = []
     for k, c in enumerate(classes):
         if kind == NUMERIC:
@@ -172,7 +195,22 @@ def bin_feature(name: str, kind: str, values: Sequence[Any], labels: Sequence[in
     if miss_g + miss_b:
         bins.append(Bin(miss_g + miss_b, miss_b, missing=True))
     with_woe, iv = _with_woe(bins, pseudo, total_goods, total_bads)
-    return Binning(name, kind, tuple(with_woe), iv)
+    return Binning(name, kind, tuple(with_woe), iv, trend if kind == NUMERIC and trend in (UP, DOWN) else NONE)
+
+
+def pool_violators(classes: list[_Class], rising: bool, pseudo_bads: float, pseudo_rows: float) -> list[_Class]:
+    """Pool adjacent violators: merge neighbours until the smoothed bad rate
+    ``(bads + pseudo_bads) / (rows + pseudo_rows)`` never falls (``rising``) or never rises
+    from one class to the next. Ties are allowed (ChiMerge merges them later if needed)."""
+    def rate(c: _Class) -> float:
+        return (c.bads + pseudo_bads) / (c.rows + pseudo_rows)
+
+    out: list[_Class] = []
+    for c in classes:
+        out.append(_Class(c.goods, c.bads, c.lo, list(c.cats)))
+        while len(out) > 1 and (rate(out[-2]) > rate(out[-1]) if rising else rate(out[-2]) < rate(out[-1])):
+            _merge(out, len(out) - 2)
+    return out
 
 
 def _equal_frequency(distinct: list[_Class], n: int, fine: int) -> list[_Class]:
