@@ -29,6 +29,7 @@ missing options.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -37,6 +38,11 @@ from ..errors import SkippedRecords, UsageError
 from ..render import emit, warn
 from ..services.scoring import DEFAULT_MODEL  # noqa: F401 - where tests and docs look for the shipped model
 from .common import AsOfOpt, BookOptions, as_of_date, customer_option, date_option, setup, trailing_options
+
+
+def _names_a_model(value: str) -> bool:
+    """``--psi-against`` takes a date or a model file: a file that exists, or a name ending in .json."""
+    return Path(value).is_file() or value.lower().endswith(".json")
 
 
 @trailing_options(BookOptions)
@@ -54,8 +60,10 @@ def command(
         "--id-column", metavar="COLUMN", help="With --features: the column holding row ids (default: 'id').",
         show_default=False)] = None,
     psi_against: Annotated[str | None, typer.Option(
-        "--psi-against", metavar="YYYY-MM-DD", help="An earlier date YYYY-MM-DD: add the population stability index of the "
-                              "scores on --as-of against the scores on that date (bins: the grades).",
+        "--psi-against", metavar="YYYY-MM-DD|MODEL", help="An earlier date YYYY-MM-DD: add the population stability "
+                              "index of the scores on --as-of against the scores on that date (bins: the grades). "
+                              "A model file: the PSI of each feature of the book against that model's training "
+                              "rows (flagged over 0.1 and 0.25).",
         show_default=False)] = None,
     *,
     opts: BookOptions,
@@ -83,7 +91,10 @@ def command(
     if id_column is not None:
         raise UsageError("--id-column goes with --features")
     day = as_of_date(as_of, lc)
-    earlier = date_option(psi_against, "--psi-against")
+    psi_model = psi_against if psi_against is not None and _names_a_model(psi_against) else None
+    earlier = None if psi_model is not None else date_option(psi_against, "--psi-against")
+    if psi_model is not None and customer is not None:
+        raise UsageError("--psi-against MODEL compares the features of the whole book: not with --customer")
     if earlier is not None:
         if customer is not None:
             raise UsageError("--psi-against compares the score distributions of the whole book: not with --customer")
@@ -92,7 +103,7 @@ def command(
     if customer is not None:
         customer_option(customer)
     result = scoring.run(lc, day, customer=customer, model=model, psi_against=earlier, encoding=opts.encoding,
-                         skip_invalid=opts.skip_invalid, on_warning=warn)
+                         skip_invalid=opts.skip_invalid, psi_model=psi_model, on_warning=warn)
     emit(opts.fmt.value, **views.customers(result, opts.fmt.value))
     if result.rejected:
         raise SkippedRecords(result.rejected, "the scores cover the valid ones")

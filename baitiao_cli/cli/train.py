@@ -106,6 +106,10 @@ def command(
     categorical: Annotated[Optional[list[str]], typer.Option(
         "--categorical", metavar="COLUMN", help="Treat this numeric-looking column as categories (codes; repeatable).",
         show_default=False)] = None,
+    thin_file: Annotated[Optional[list[str]], typer.Option(
+        "--thin-file", metavar="COLUMN", help="A missing value in this column means too little history to tell: "
+        "its bin never scores better than the riskiest known value (repeatable; with --from-history: "
+        "on_time_share and spend_trend always).", show_default=False)] = None,
     l2: Annotated[float, typer.Option("--l2", metavar="LAMBDA", help="L2 penalty of the logistic regression.")] = 1.0,
     max_bins: Annotated[int, typer.Option("--max-bins", metavar="N", help="Most bins per feature (missing not counted).")] = 8,
     min_bin_share: Annotated[float, typer.Option(
@@ -126,7 +130,8 @@ def command(
     from ..views import train as views
 
     fit = {"test_share": test_share, "seed": seed, "l2": l2, "max_bins": max_bins, "min_bin_share": min_bin_share,
-           "min_iv": min_iv, "folds": folds, "monotone": monotone_option(monotone)}
+           "min_iv": min_iv, "folds": folds, "monotone": monotone_option(monotone),
+           "thin_missing": tuple(sorted({c.strip().lower() for c in thin_file or ()}))}
     where = {"as_of": opts.as_of, "config": opts.config, "data_dir": opts.data_dir, "encoding": opts.encoding}
     if from_history:
         if features is not None or target is not None or id_column is not None or bad_value is not None \
@@ -183,10 +188,11 @@ def _from_history(observation_date: Optional[str], out: Optional[str], save_tabl
                          + ", ".join(FEATURE_NAMES))
     if len(excluded) >= len(FEATURE_NAMES):
         raise UsageError("--exclude: every feature is excluded; nothing left to train on")
-    unknown = [name for name, _ in fit["monotone"] if name not in FEATURE_NAMES]
-    if unknown:
-        raise UsageError(f"--monotone: {', '.join(unknown)} is not a customer feature; the features are "
-                         + ", ".join(FEATURE_NAMES))
+    for option, names in (("--monotone", [name for name, _ in fit["monotone"]]), ("--thin-file", fit["thin_missing"])):
+        unknown = [name for name in names if name not in FEATURE_NAMES]
+        if unknown:
+            raise UsageError(f"{option}: {', '.join(unknown)} is not a customer feature; the features are "
+                             + ", ".join(FEATURE_NAMES))
     out = out or f"pd_model_{observation.isoformat()}.json"
     if save_table is not None and Path(save_table).is_dir():
         raise UsageError(f"--save-table: {save_table} is a folder; give a file name")

@@ -445,6 +445,7 @@ class Account:
     conversions: tuple[ConversionApplied, ...] = field(default=())
     revolving_fee_owed_fen: int = 0          # SPEC 4.9: posted unpaid + accrued shown (0 when the minimum is off)
     minimum_status: Optional[OverdueStatus] = None   # the delinquency by the minimum (None when off)
+    minimum_history: tuple = ()              # revolving.MinimumOutcome per statement (minimum on; for the features)
 
     # ---- money positions -------------------------------------------------------------
     credit_balance = _yuan("credit_balance_fen")

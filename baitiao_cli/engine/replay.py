@@ -824,7 +824,8 @@ class Replay:
             activity=tuple(recorder.activity), warnings=tuple(self.warnings),
             conversions=tuple([self.converted[m] for m in sorted(self.converted)]) if self.converted else (),
             revolving_fee_owed_fen=self.rev.owed_fee() if self.rev is not None else 0,
-            minimum_status=self.overdue() if self.rev is not None else None)
+            minimum_status=self.overdue() if self.rev is not None else None,
+            minimum_history=self.rev.history() if self.rev is not None else ())
 
     def _minimum_status(self, items: tuple, late_owed: int, billed_and_unbilled: int) -> OverdueStatus:
         """``overdue()`` by the unpaid minimum (SPEC 4.9, see ``engine.revolving``)."""

@@ -61,6 +61,7 @@ class TrainSettings:
     folds: int = 5                  # stratified k-fold cross-validation (at least 2)
     trend: str = AUTO               # numeric features' monotone trend unless ``monotone`` names them
     monotone: tuple = ()            # ((feature, "up"|"down"|"auto"|"none"), ...)
+    thin_missing: tuple = ()        # features whose missing bin never scores better than their worst bin
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +247,8 @@ def _screen(features: Sequence[FeatureInput], train_idx: list[int], y_train: lis
                         max_bins=settings.max_bins, min_share=settings.min_bin_share,
                         fine_classes=settings.fine_classes, chi_threshold=settings.chi_threshold,
                         pseudo=settings.woe_pseudo, trend=trends.get(f.name, settings.trend))
+        if f.name in settings.thin_missing:
+            b = _no_better_when_missing(b)
         b = replace(b, bins=tuple(replace(x, woe=round(x.woe, ROUND)) for x in b.bins), iv=round(b.iv, ROUND))
         binnings[f.name] = b
         if len(b.bins) < 2:
@@ -260,6 +263,17 @@ def _screen(features: Sequence[FeatureInput], train_idx: list[int], y_train: lis
         else:
             candidates.append(f)
     return binnings, candidates
+
+
+def _no_better_when_missing(b: Binning) -> Binning:
+    """The thin-file rule: when a missing value means "too little history to tell", its bin gets
+    at least the WOE of the riskiest valued bin, so a short history never earns points a longer
+    one of the same behaviour would not (a conservative, not a learned, WOE)."""
+    valued = [x.woe for x in b.bins if not x.missing]
+    if not valued:
+        return b
+    worst = max(valued)
+    return replace(b, bins=tuple(replace(x, woe=max(x.woe, worst)) if x.missing else x for x in b.bins))
 
 
 def _fit(candidates: list[FeatureInput], binnings: dict[str, Binning], train_idx: list[int], y_train: list[int],
