@@ -81,24 +81,20 @@ def command(
         "--observation-date", metavar="YYYY-MM-DD", help="With --from-history: the date the features are taken on (YYYY-MM-DD).",
         show_default=False)] = None,
     save_table: Annotated[Optional[str], typer.Option(
-        "--save-table", metavar="FILE", help="With --from-history: also write the labelled feature table (CSV) here; "
-                             "`train --features` on it with --target default_90dpd_12m "
-                             "--id-column customer_id --exclude worst_dpd_after gives the same model.",
+        "--save-table", metavar="FILE", help="With --from-history: also write the labelled feature table (CSV) here "
+                             "(docs/scoring.md: the `train --features` command that refits the same model).",
         show_default=False)] = None,
     id_column: Annotated[Optional[str], typer.Option(
         "--id-column", metavar="COLUMN", help="Row id column, not a feature (default: 'id' when the table has one).",
         show_default=False)] = None,
-    folds: Annotated[int, typer.Option(
-        "--folds", metavar="K", help="Measure AUC, KS and Gini by stratified K-fold cross-validation "
-                                     "(binning refitted in each fold); the model written is fitted on all rows.")] = 5,
-    test_share: Annotated[float, typer.Option(
-        "--test-share", metavar="SHARE", help="Also report one stratified hold-out of this share, fitted on the "
-                                              "rest (0 = no hold-out report).")] = 0.3,
+    folds: Annotated[int, typer.Option("--folds", metavar="K", help=(
+        "Measure AUC, KS and Gini by stratified K-fold cross-validation (all refitted in each fold)."))] = 5,
+    test_share: Annotated[float, typer.Option("--test-share", metavar="SHARE", help=(
+        "Also report one stratified hold-out of this share, fitted on the rest (0: none)."))] = 0.3,
     seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the folds and the hold-out.")] = 42,
-    monotone: Annotated[Optional[list[str]], typer.Option(
-        "--monotone", metavar="FEATURE=up|down", help="Fix how the bad rate of a numeric feature moves as its value "
-        "rises (up, down, or auto / none; repeatable). Default: auto, the direction of the data; with "
-        "--from-history fixed for the history features (docs/scoring.md).", show_default=False)] = None,
+    monotone: Annotated[Optional[list[str]], typer.Option("--monotone", metavar="FEATURE=up|down", help=(
+        "Fix how a numeric feature's bad rate moves as its value rises: up, down, auto (the data's "
+        "direction, the default) or none (repeatable; see docs/scoring.md)."), show_default=False)] = None,
     bad_value: Annotated[Optional[str], typer.Option(
         "--bad-value", metavar="VALUE", help="The target value that means default.", show_default=False)] = None,
     exclude: Annotated[Optional[list[str]], typer.Option(
@@ -106,10 +102,9 @@ def command(
     categorical: Annotated[Optional[list[str]], typer.Option(
         "--categorical", metavar="COLUMN", help="Treat this numeric-looking column as categories (codes; repeatable).",
         show_default=False)] = None,
-    thin_file: Annotated[Optional[list[str]], typer.Option(
-        "--thin-file", metavar="COLUMN", help="A missing value in this column means too little history to tell: "
-        "its bin never scores better than the riskiest known value (repeatable; with --from-history: "
-        "on_time_share and spend_trend always).", show_default=False)] = None,
+    thin_file: Annotated[Optional[list[str]], typer.Option("--thin-file", metavar="COLUMN", help=(
+        "Missing here means too little history: it never scores better than the riskiest known value "
+        "(repeatable; --from-history: on_time_share, spend_trend)."), show_default=False)] = None,
     l2: Annotated[float, typer.Option("--l2", metavar="LAMBDA", help="L2 penalty of the logistic regression.")] = 1.0,
     max_bins: Annotated[int, typer.Option("--max-bins", metavar="N", help="Most bins per feature (missing not counted).")] = 8,
     min_bin_share: Annotated[float, typer.Option(
@@ -121,8 +116,9 @@ def command(
 ) -> None:
     """Fit the PD model (WOE binning + L2 logistic regression) on a labelled table or on the history.
 
-    Reports AUC, KS and Gini on held-out rows and each feature's information value, and writes
-    a self-describing model file for `baitiao score --model`. The training date recorded is
+    Reports AUC, KS and Gini by stratified k-fold cross-validation (and on a hold-out), the
+    calibration and each feature's information value and trend, and writes a self-describing
+    model file, fitted on every row, for `baitiao score --model`. The training date recorded is
     --as-of (default: today in billing.timezone). Same input and options: same file, byte for byte.
     With --from-history --observation-date D: the customers' features on D, labelled by whether
     they went more than 90 days past due in the 12 months after D (see docs/scoring.md).
@@ -134,12 +130,8 @@ def command(
            "thin_missing": tuple(sorted({c.strip().lower() for c in thin_file or ()}))}
     where = {"as_of": opts.as_of, "config": opts.config, "data_dir": opts.data_dir, "encoding": opts.encoding}
     if from_history:
-        if features is not None or target is not None or id_column is not None or bad_value is not None \
-                or categorical:
-            given = [n for n, v in (("--features", features), ("--target", target), ("--id-column", id_column),
-                                    ("--bad-value", bad_value), ("--categorical", categorical)) if v]
-            raise UsageError(f"{', '.join(given)}: not with --from-history (the history gives the features "
-                             "and the label)")
+        _not_with_history((("--features", features), ("--target", target), ("--id-column", id_column),
+                           ("--bad-value", bad_value), ("--categorical", categorical)))
         trained = _from_history(observation_date, out, save_table, exclude, fit, **where)
     else:
         if observation_date is not None or save_table is not None:
@@ -152,6 +144,13 @@ def command(
         assert features is not None and target is not None and out is not None
         trained = _from_table(features, target, out, id_column, bad_value, exclude, categorical, fit, **where)
     emit(opts.fmt.value, **views.trained(trained))
+
+
+def _not_with_history(options: tuple) -> None:
+    given = [name for name, value in options if value is not None and value != []]
+    if given:
+        raise UsageError(f"{', '.join(given)}: not with --from-history (the history gives the features "
+                         "and the label)")
 
 
 def _from_table(features: str, target: str, out: str, id_column: Optional[str], bad_value: Optional[str],

@@ -41,7 +41,7 @@ from ..scoring import Scaling
 from . import metrics
 from .binning import AUTO, NONE, NUMERIC, Binning, bin_feature
 from .logistic import fit_logistic_l2
-from .modelfile import Feature, PdModel, WoeLookup, bin_label, sigmoid
+from .modelfile import Feature, PdModel, WoeLookup, bin_bounds, sigmoid
 
 ROUND = 6
 
@@ -220,18 +220,7 @@ def training_distribution(features: Sequence[FeatureInput], binnings: dict[str, 
     out = []
     for f in features:
         b = binnings[f.name]
-        bins = []
-        for x in b.bins:
-            d: dict[str, Any] = {"label": bin_label(f.kind, x)}
-            if x.missing:
-                d["missing"] = True
-            elif f.kind == NUMERIC:
-                d["lower"], d["upper"] = x.lower, x.upper
-            else:
-                d["categories"] = list(x.categories)
-            d["rows"] = x.rows
-            bins.append(d)
-        out.append({"name": f.name, "type": f.kind, "bins": bins})
+        out.append({"name": f.name, "type": f.kind, "bins": [{**bin_bounds(f.kind, x), "rows": x.rows} for x in b.bins]})
     return {"rows": n, "features": out}
 
 
