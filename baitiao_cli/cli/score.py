@@ -10,7 +10,9 @@ Two paths share the model lookup and the scaling:
   four reasons in plain words. JSON ``{"as_of", "model", "customers": [{"customer_id",
   "score", "grade", "pd", "credit_limit", "allowed_terms", "reasons", ...extras}], "summary"}``.
   ``--psi-against DATE`` adds ``"psi"``: the population stability index of the score
-  distribution on ``--as-of`` against DATE, binned by grade.
+  distribution on ``--as-of`` against DATE, binned by grade; ``--psi-against MODEL`` (a model
+  file) adds ``"feature_psi"``: each feature's PSI against that model's training rows (its
+  ``training_distribution``). The summary gives the expected defaults per grade (sum of PDs).
 - ``--features F``: score every row of a table with the model (``--model M``, else
   ``scoring.model``). JSON ``{"rows": [{"id", "pd", "score"}]}``; ``id`` is the row's value in
   ``--id-column``, else in a column named ``id``, else in the model's recorded id column, else
@@ -23,8 +25,8 @@ with 6 places. Scoring never imports numpy.
 
 Exit status: 0 scored; 1 bad input (unreadable table, data or model file, a model feature
 missing from the table or not a customer feature, a non-number in a numeric feature, a
-missing id, an unknown customer) or ``--skip-invalid`` with rejected records; 2 bad or
-missing options.
+missing id, an unknown customer, a ``--psi-against`` model without a training distribution)
+or ``--skip-invalid`` with rejected records; 2 bad or missing options.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def command(
         if customer is not None:
             raise UsageError("--customer and --features do not go together: --features scores a table")
         if psi_against is not None:
-            raise UsageError("--psi-against compares the customers on two dates: not with --features")
+            raise UsageError("--psi-against compares the customers of the book (on two dates, or with a "
+                             "model's training rows): not with --features")
         if model is None and not lc.config.scoring.model:     # the shipped customer model is not a table model
             raise UsageError("--features needs a model: give --model M (or set scoring.model in the config)")
         model_path = scoring.resolve_model_path(model, lc.config.scoring.model, lc.path)

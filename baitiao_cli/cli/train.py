@@ -9,9 +9,14 @@ Two sources of training rows:
   DPD (more than 90 days past due) on some bill in (D, D + 12 months]". When the data end
   before D + 12 months, the window stops at the latest event date, with a warning.
 
+The model written is fitted on every labelled row; AUC, KS and Gini are measured by stratified
+k-fold cross-validation (``--folds``) and on an optional hold-out (``--test-share``, 0 = none);
+numeric features get monotone bins (``--monotone``); see docs/scoring.md.
+
 Exit status: 0 trained and written; 1 bad input (unreadable table or data files, missing or
-non-binary target, no feature column, too few bad or good rows, no history after D) or an
-unwritable output; 2 a malformed option value or options that do not go together.
+non-binary target, no feature column, too few bad or good rows, no history after D, a
+``--monotone``/``--thin-file`` column that is not a feature of the table) or an unwritable
+output; 2 a malformed option value or options that do not go together.
 """
 
 from __future__ import annotations
