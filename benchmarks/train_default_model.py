@@ -20,8 +20,16 @@ inside the data. The built-in configuration (SPEC 3 defaults, as the generator a
 used, not ./config.toml. ``--as-of 2026-11-28`` is the training date written into the file
 (the day the shipped file was made), fixed so that a re-run gives the same bytes.
 
+``train --from-history`` fits the model on every customer (5-fold cross-validation and a 30%
+hold-out are reported, not thrown away), with the business directions of the history features
+fixed (more months on book / a higher on-time share / more spending never raise the PD; a
+worse DPD / a higher utilisation never lower it) and the thin-file rule on ``on_time_share``
+and ``spend_trend`` (``services.training.HISTORY_TRENDS``, ``HISTORY_THIN_MISSING``; see
+docs/scoring.md).
+
 Deterministic: the same arguments give the same file, byte for byte (the generator is seeded,
-the trainer is deterministic). ``tests/test_train_history.py`` checks that on a small book.
+the trainer is deterministic; two runs compared with ``cmp`` for issue 17).
+``tests/test_train_history.py`` checks that on a small book.
 """
 
 from __future__ import annotations

@@ -118,7 +118,10 @@ def test_every_customer_opened_by_as_of_with_hand_worked_numbers(book):
     assert c3["grade"] == "D" and c3["credit_limit"] == "50000.00" and c3["manual_limit"] is True
     assert c3["features"]["monthly_income"] is None and c3["features"]["current_dpd"] == 18
     assert set(c1["features"]) == set(FEATURE_NAMES)
-    assert obj["summary"] == {"customers": 3, "grades": {"A": 0, "B": 0, "C": 1, "D": 2, "E": 0}}
+    # expected defaults (issue 17): C 0.019608 -> 0.02; D 2 x 0.038462 = 0.076924 -> 0.08; all 0.096532 -> 0.10
+    assert obj["summary"] == {"customers": 3, "grades": {"A": 0, "B": 0, "C": 1, "D": 2, "E": 0},
+                              "expected_defaults": {"A": "0.00", "B": "0.00", "C": "0.02", "D": "0.08", "E": "0.00"},
+                              "expected_defaults_total": "0.10"}
 
 
 def test_one_customer_and_the_available_credit(book):

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from baitiao_cli.cli.app import app
 from baitiao_cli.engine.features import FEATURE_NAMES
 from baitiao_cli.io.modelfile import read_model
+from baitiao_cli.services.training import saved_table_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -89,8 +90,10 @@ def test_saved_table_retrains_to_the_same_model(tiny_book, tmp_path):
     assert list(rows[0]) == ["customer_id", *FEATURE_NAMES, "worst_dpd_after", "default_90dpd_12m"]
     assert all((int(r["worst_dpd_after"]) >= 91) == (r["default_90dpd_12m"] == "1") for r in rows)
     out2 = tmp_path / "m2.json"
-    r = run("train", "--features", str(table), "--target", "default_90dpd_12m", "--id-column", "customer_id",
-            "--exclude", "worst_dpd_after", "--out", str(out2), "--as-of", "2026-11-28")
+    # issue 17: the history's fixed trends and thin-file columns are spelled out as options
+    command = saved_table_command(str(table), str(out2)).split()
+    assert command[:2] == ["baitiao", "train"]
+    r = run(*command[1:], "--as-of", "2026-11-28")
     assert r.exit_code == 0, r.stderr
     m1, m2 = json.loads(out.read_text()), json.loads(out2.read_text())
     for key in ("intercept", "features", "excluded", "metrics", "rows"):

@@ -386,7 +386,9 @@ OPTION_CASES = (
     + [(c, "--encoding", "klingon") for c in [*DATA_COMMANDS, "train --features"]]
     + [(c, "--shard", v) for c in ["bill", "bill --out", "overdue-report"] for v in ["0/2", "3/2", "x", "1/0", "", "-1/2"]]
     + [(c, "--jobs", v) for c in ["bill", "overdue-report"] for v in ["0", "-1", "x", "", "1.5"]]
-    + [("train --features", o, v) for o, vs in {"--test-share": ["x", "0", "1", "2", "nan", "inf"],
+    + [("train --features", o, v) for o, vs in {"--test-share": ["x", "-0.1", "1", "2", "nan", "inf"],
+                                                 "--folds": ["x", "1", "0", "-3", "2.5"],
+                                                 "--monotone": ["x=sideways", "x", "=up", "x=up=down"],
                                                  "--seed": ["x", "1.5"], "--max-bins": ["x", "0", "1"],
                                                  "--l2": ["x", "-1", "nan", "inf"],
                                                  "--min-iv": ["x", "-1", "nan", "inf"],

@@ -483,8 +483,8 @@ class Account:
     warnings: tuple[str, ...] = field(default=())
     conversions: tuple[ConversionApplied, ...] = field(default=())
     revolving_fee_owed_fen: int = 0          # SPEC 4.9: posted unpaid + accrued shown (0 when the minimum is off)
-    minimum_status: Optional[OverdueStatus] = None   # the delinquency by the minimum (None when off),
-                                             # or the written-off status (SPEC 4.15)
+    minimum_status: Optional[OverdueStatus] = None   # the delinquency by the minimum (None when off)
+    minimum_history: tuple = ()              # revolving.MinimumOutcome per statement (minimum on; for the features)
     waivers: tuple[WaiverApplied, ...] = field(default=())
     write_off: Optional[WriteOffApplied] = None
     recovered_fen: int = 0                   # repayments received after the write-off, up to its amount
@@ -569,6 +569,8 @@ class Account:
     def overdue(self) -> OverdueStatus:
         """DPD, overdue principal/fee and late fee owed on ``as_of`` (SPEC 4.7; 4.9 when the minimum is on;
         4.15 once written off)."""
+        if self.write_off is not None:
+            return OverdueStatus.of_write_off(self.as_of, self.write_off, self.recovered_fen)
         if self.minimum_status is not None:
             return self.minimum_status
         owed = self.late_fees.owed_fen

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
@@ -184,6 +184,56 @@ def on_time_share(items: Iterable[Item], start: date, end: date, grace_days: int
     return _ratio(on_time, counted) if counted else None
 
 
+# --- statement history when the minimum payment is on (SPEC 4.9) ---------------------------------
+
+def worst_dpd_by_minimum(history: Sequence[Any], start: date, end: date, grace_days: int) -> int:
+    """Worst DPD in ``(start, end]`` by the minimum rule (SPEC 4.9). Statement k is S* from the day
+    after its due + grace to the due + grace of the next; while its minimum is unpaid the account
+    is overdue, counted from the due date of the first statement in the run of minimums still
+    unpaid at the next statement. The DPD reached in that stretch is ``min(met_on, end of the
+    stretch, end) - that due date``, as the item rule counts a bill paid late (``paid_on - due``)."""
+    worst = 0
+    for k, rec in enumerate(history):
+        first = rec.due_date + timedelta(days=grace_days + 1)
+        if rec.minimum_fen <= 0 or (rec.met_on is not None and rec.met_on < first) or first > end:
+            continue
+        last = end
+        if k + 1 < len(history):
+            last = min(last, history[k + 1].due_date + timedelta(days=grace_days))
+        if rec.met_on is not None:
+            last = min(last, rec.met_on)
+        if last <= start or last < first:
+            continue
+        j = k
+        while j > 0 and history[j - 1].missed_at_next:
+            j -= 1
+        worst = max(worst, (last - history[j].due_date).days)
+    return worst
+
+
+def on_time_share_by_minimum(history: Sequence[Any], start: date, end: date, grace_days: int) -> Optional[Decimal]:
+    """Share of the statements due in ``(start, end]`` with a minimum to pay and a known outcome on
+    ``end`` whose minimum was met by due + ``grace_days``; None when there is none."""
+    counted = on_time = 0
+    for rec in history:
+        due = rec.due_date
+        if not (start < due <= end) or rec.minimum_fen <= 0:
+            continue
+        deadline = due + timedelta(days=grace_days)
+        met = rec.met_on if rec.met_on is not None and rec.met_on <= end else None
+        if met is not None or end > deadline:
+            counted += 1
+            on_time += met is not None and met <= deadline
+    return _ratio(on_time, counted) if counted else None
+
+
+def worst_dpd(account: Account, start: date, end: date) -> int:
+    """Worst DPD in ``(start, end]``: by the items (SPEC 4.7), or by the minimum when it is on (4.9)."""
+    if account.minimum_status is not None:
+        return worst_dpd_by_minimum(account.minimum_history, start, end, account.grace_days)
+    return worst_dpd_between(account.items, start, end)
+
+
 # --- the features ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -270,8 +320,9 @@ def customer_features(account: Account, ref_limit: Optional[Decimal]) -> Custome
         customer_id=c.customer_id,
         as_of=t,
         months_on_book=months_between(c.opened_on, t),
-        on_time_share=on_time_share(items, start12, t, account.grace_days),
-        worst_dpd_12m=worst_dpd_between(items, start12, t),
+        on_time_share=(on_time_share(items, start12, t, account.grace_days) if account.minimum_status is None
+                       else on_time_share_by_minimum(account.minimum_history, start12, t, account.grace_days)),
+        worst_dpd_12m=worst_dpd(account, start12, t),
         current_dpd=current_dpd(account),
         utilisation=util,
         avg_monthly_spend_12m=avg12,
@@ -450,7 +501,7 @@ def history_sample(dataset: "Dataset", cfg: "Config", scoring: "Scoring", observ
         feats = customer_features(now, reference_limit(c, scoring))
         later = replay(c, txns, reps, defs, cfg, window_end, statements=STATEMENTS_NONE, conversions=convs,
                        corrections=fixes)
-        worst = worst_dpd_between(later.items, observation, window_end)
+        worst = worst_dpd(later, observation, window_end)
         rows.append(HistoryRow(c.customer_id, feats, worst, int(worst >= DEFAULT_DPD)))
     return HistorySample(observation, window_end, tuple(rows), opened_after, in_default)
 

@@ -1019,9 +1019,10 @@ class Replay:
             activity=tuple(recorder.activity), warnings=tuple(self.warnings),
             conversions=tuple([self.converted[m] for m in sorted(self.converted)]) if self.converted else (),
             revolving_fee_owed_fen=self.rev.owed_fee() if self.rev is not None else 0,
-            minimum_status=self.overdue() if self.rev is not None or self.written_off is not None else None,
+            minimum_status=self.overdue() if self.rev is not None else None,
             waivers=tuple(self.waivers), write_off=self.written_off, recovered_fen=self.recovered,
-            on_time_streak=self.on_time_streak(), raise_after=self.cfg.review.raise_after)
+            on_time_streak=self.on_time_streak(), raise_after=self.cfg.review.raise_after,
+            minimum_history=self.rev.history() if self.rev is not None else ())
 
     def _minimum_status(self, items: tuple, late_owed: int, billed_and_unbilled: int) -> OverdueStatus:
         """``overdue()`` by the unpaid minimum (SPEC 4.9, see ``engine.revolving``)."""

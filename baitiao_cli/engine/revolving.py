@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from .account import PURCHASE_ITEM, REVOLVING_FEE, AllocationLine
 from .config import Config
@@ -34,11 +34,21 @@ if TYPE_CHECKING:                     # pragma: no cover
 _ONE = Decimal(1)
 
 
+class MinimumOutcome(NamedTuple):
+    """One statement's minimum as the history features read it (``Account.minimum_history``)."""
+
+    statement_date: date
+    due_date: date                  # the current (possibly deferred) due date
+    minimum_fen: int
+    met_on: Optional[date]          # the day the repayments since the statement reached the minimum
+    missed_at_next: bool            # still unpaid when the next statement was issued
+
+
 class MinimumRecord:
     """One issued statement as the minimum-payment rules see it (mutable, private)."""
 
     __slots__ = ("on_ord", "due_ord", "minimum", "charges", "repaid_at_issue", "paid_by_due", "missed_at_next",
-                 "new_revolving", "rest", "total")
+                 "new_revolving", "rest", "total", "met_ord")
 
     def __init__(self, on_ord: int, due_ord: int, minimum: int, charges: int, repaid_at_issue: int,
                  new_revolving: int = 0, rest: int = 0, total: int = 0):
@@ -51,6 +61,7 @@ class MinimumRecord:
         self.repaid_at_issue = repaid_at_issue
         self.paid_by_due = 0                # repayments dated from the statement date to due + grace
         self.missed_at_next = False         # still an unpaid minimum when the next statement was issued
+        self.met_ord = on_ord if minimum <= 0 else None   # the day the repayments since issue reached the minimum
 
 
 class Revolving:
@@ -180,6 +191,9 @@ class Revolving:
 
     def repaid(self, amount: int, on_ord: int) -> None:
         self.repaid_total += amount
+        for rec in self.records:
+            if rec.met_ord is None and self.repaid_total - rec.repaid_at_issue >= rec.minimum:
+                rec.met_ord = on_ord
         last = self.grace
         for rec in reversed(self.records):
             if rec.due_ord + last < on_ord:
@@ -243,6 +257,13 @@ class Revolving:
         rec.total = max(0, rec.total - fen)
         rec.minimum = max(0, min(self.round(self.ratio * rec.new_revolving) + rec.rest, rec.total))
         return rec.minimum
+
+    def history(self) -> tuple["MinimumOutcome", ...]:
+        """Each statement's minimum and when it was met (for the customer features, SPEC 4.9).
+        A minimum lowered by a conversion counts as met at the next repayment that covers it."""
+        return tuple(MinimumOutcome(date.fromordinal(r.on_ord), date.fromordinal(r.due_ord), r.minimum,
+                                    None if r.met_ord is None else date.fromordinal(r.met_ord), r.missed_at_next)
+                     for r in self.records)
 
     def minimum_of(self, on_ord: int) -> Optional[int]:
         """The (possibly recomputed) minimum due of the statement of ``on_ord``."""

@@ -39,6 +39,16 @@ class CustomerScores:
     psi_against: Optional[date]
     psi: Optional["Psi"]
     rejected: list[Problem]             # records --skip-invalid let through
+    drift: Optional["FeatureDrift"] = None   # --psi-against MODEL: each feature's PSI against training
+
+
+class FeatureDrift(NamedTuple):
+    """``score --psi-against MODEL``: each feature of the book against the model's training rows."""
+
+    model_path: Path
+    training_rows: int
+    customers: int
+    features: list                      # engine.psi.FeaturePsi, in the model file's order
 
 
 class RowScore(NamedTuple):
@@ -112,11 +122,32 @@ def _check_scaling(model: "PdModel", scaling: "Scaling", model_path: Path, on_wa
         on_warning(message)
 
 
+def feature_drift(model_path: Path, scores: list) -> FeatureDrift:
+    """The PSI of each feature of the model file's training rows against the scored customers;
+    refused (exit 1) when the file records no training distribution or not customer features."""
+    from ..engine.features import FEATURE_NAMES, model_row
+    from ..engine.psi import DistributionError, feature_psi, reference_features
+    from ..io.modelfile import read_model
+
+    model = read_model(model_path)
+    try:
+        rows, refs = reference_features(model.meta.get("training_distribution"))
+    except DistributionError as e:
+        raise RefusedError(f"--psi-against {model_path}: {e}") from None
+    foreign = [r.name for r in refs if r.name not in FEATURE_NAMES]
+    if foreign:
+        raise RefusedError(f"--psi-against {model_path}: the model was trained on columns that are not customer "
+                           f"features ({', '.join(foreign)}); compare it with the table it scores instead")
+    values = [model_row(s.features.as_dict()) for s in scores]
+    return FeatureDrift(model_path, rows, len(scores), [feature_psi(r, [v[r.name] for v in values]) for r in refs])
+
+
 def run(lc: "LoadedConfig", as_of: date, *, customer: Optional[str] = None, model: Optional[str] = None,
         psi_against: Optional[date] = None, encoding: Optional[str] = None, skip_invalid: bool = False,
-        on_warning: Warn) -> CustomerScores:
+        psi_model: Optional[str] = None, on_warning: Warn) -> CustomerScores:
     """Score the customers (or one) of the data directory on ``as_of``; with ``psi_against``, also
-    the PSI of the grades on ``as_of`` against those on that earlier date."""
+    the PSI of the grades on ``as_of`` against those on that earlier date; with ``psi_model``, the
+    PSI of each feature against that model's training rows."""
     from ..engine.customer_score import score_customers
     from ..engine.psi import grade_psi
     from ..io.loader import load_dataset
@@ -145,8 +176,9 @@ def run(lc: "LoadedConfig", as_of: date, *, customer: Optional[str] = None, mode
         if psi.value is None:
             empty = psi_against if psi.expected_customers == 0 else as_of
             on_warning(f"no customer to score on {empty.isoformat()}: no PSI")
+    drift = feature_drift(Path(psi_model), scored) if psi_model is not None else None
     return CustomerScores(as_of, model_path, cfg.scoring.grades, scored, customer is not None, psi_against, psi,
-                          rejected)
+                          rejected, drift)
 
 
 def customer_score(lc: "LoadedConfig", customer: Any, dataset: Any, on: date) -> "CustomerScore":

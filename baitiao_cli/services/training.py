@@ -7,6 +7,7 @@ go to the ``on_warning`` callback.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -47,6 +48,7 @@ def from_table(lc: "LoadedConfig", features: str, target: str, out: str, setting
     tcol = column_name(target)
     labels, bad = binary_target(table, tcol, bad_value)
     idcol, inputs = _table_inputs(table, tcol, id_column, exclude, categorical)
+    _check_monotone(table, settings.monotone, settings.thin_missing, inputs)
     bads = sum(labels)
     if bads < 2 or len(labels) - bads < 2:
         raise DataError([Problem(table.source, table.header_line, tcol,
@@ -61,6 +63,29 @@ def from_table(lc: "LoadedConfig", features: str, target: str, out: str, setting
             on_warning(f"{f.name}: information value {_two_places(f.iv)} is suspiciously high; "
                        "check that the column does not leak the target")
     return Trained(out, result, bad)
+
+
+def _check_monotone(table: Any, monotone: tuple, thin_missing: tuple, inputs: list) -> None:
+    """Every ``--monotone`` column must be a numeric feature of the table, every ``--thin-file``
+    column a feature (DataError otherwise)."""
+    from ..io.table import column_name, require_columns
+
+    names = [column_name(name) for name, _ in monotone]
+    thin = [column_name(name) for name in thin_missing]
+    require_columns(table, names, "column (--monotone)")
+    require_columns(table, thin, "column (--thin-file)")
+    kinds = {f.name: f.kind for f in inputs}
+    problems = []
+    for option, cols in (("--monotone", names), ("--thin-file", thin)):
+        for name in cols:
+            if name not in kinds:
+                problems.append(Problem(table.source, table.header_line, name,
+                                        f"{option}: this column is not a feature (it is the target, the id or excluded)"))
+            elif option == "--monotone" and kinds[name] != "numeric":
+                problems.append(Problem(table.source, table.header_line, name,
+                                        "--monotone: a monotone trend needs a numeric feature; this one is categorical"))
+    if problems:
+        raise DataError(problems)
 
 
 def _two_places(x: float) -> str:
@@ -126,7 +151,9 @@ def from_history(lc: "LoadedConfig", observation: date, out: str, settings: "Tra
         loaded.dataset, lc.config, lc.config.scoring, observation, trained_on=trained_on,
         source=Path(lc.data_dir).resolve().name, settings=settings, exclude=exclude, on_warning=on_warning)
     result.model.meta["command"] = history_command_line(observation.isoformat(), trained_on.isoformat(),
-                                                        {**_settings_options(settings), "exclude": exclude})
+                                                        {**_settings_options(settings), "exclude": exclude,
+                                                         "monotone": settings.monotone,
+                                                         "thin_missing": settings.thin_missing})
     if save_table is not None:
         from ..io.atomic import write_atomic
         from ..views.train import history_table_csv
@@ -140,7 +167,17 @@ def from_history(lc: "LoadedConfig", observation: date, out: str, settings: "Tra
     return Trained(out, result, "1", history)
 
 
-_OPTION_DEFAULTS = {"test_share": 0.3, "seed": 42, "l2": 1.0, "max_bins": 8, "min_bin_share": 0.05, "min_iv": 0.02}
+_OPTION_DEFAULTS = {"test_share": 0.3, "seed": 42, "l2": 1.0, "max_bins": 8, "min_bin_share": 0.05, "min_iv": 0.02,
+                    "folds": 5}
+
+# The business directions of the history features (issue 17): more months on book and a higher
+# on-time share never raise the PD; a worse DPD and a higher utilisation never lower it. The other
+# features take their direction from the data ("auto"). `--monotone` overrides these.
+HISTORY_TRENDS = {"months_on_book": "down", "on_time_share": "down", "worst_dpd_12m": "up", "current_dpd": "up",
+                  "utilisation": "up", "avg_monthly_spend_12m": "down"}
+# Missing because the history is too short to tell (open 3 months or less, no bill due yet): such a
+# missing value never scores better than the riskiest known value (the thin-file rule).
+HISTORY_THIN_MISSING = ("on_time_share", "spend_trend")
 
 
 def _settings_options(settings: "TrainSettings") -> dict:
@@ -157,7 +194,19 @@ def history_command_line(observation: str, trained_on: str, options: dict) -> st
             parts.append(f"--{k.replace('_', '-')} {v}")
     for name in options.get("exclude") or ():
         parts.append(f"--exclude {name}")
+    for name, trend in options.get("monotone") or ():
+        parts.append(f"--monotone {name}={trend}")
+    for name in options.get("thin_missing") or ():
+        parts.append(f"--thin-file {name}")
     return " ".join(parts)
+
+
+def saved_table_command(table: str, out: str) -> str:
+    """The `train --features` command that refits the history model on its `--save-table` file: the
+    history's fixed trends and thin-file columns spelled out as options."""
+    return " ".join(["baitiao train --features", table, "--target", HISTORY_TARGET, "--id-column customer_id",
+                     "--exclude worst_dpd_after", *(f"--monotone {k}={v}" for k, v in sorted(HISTORY_TRENDS.items())),
+                     *(f"--thin-file {k}" for k in HISTORY_THIN_MISSING), "--out", out])
 
 
 def train_from_history(dataset: Any, cfg: Any, scoring: Any, observation: Any, *, trained_on: Any,
@@ -185,6 +234,8 @@ def train_from_history(dataset: Any, cfg: Any, scoring: Any, observation: Any, *
         on_warning(f"only {n} customers ({bads} who defaulted): the model is rough and its held-out "
                    "metrics are noisy; features may be left out for lack of evidence")
     cols = feature_columns(sample.rows)
+    settings = replace(settings, monotone=tuple(sorted({**HISTORY_TRENDS, **dict(settings.monotone)}.items())),
+                       thin_missing=tuple(sorted({*HISTORY_THIN_MISSING, *settings.thin_missing})))
     inputs = [FeatureInput(name, NUMERIC, cols[name]) for name in FEATURE_NAMES if name not in exclude]
     labels = [r.bad for r in sample.rows]
     result = train(inputs, labels, settings, target=HISTORY_TARGET, bad_value="1", trained_on=trained_on.isoformat(),

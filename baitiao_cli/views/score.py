@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..engine.money import money_str, rate_str
@@ -11,7 +11,7 @@ from ..render import Table
 if TYPE_CHECKING:
     from ..engine.customer_score import CustomerScore
     from ..engine.psi import Psi
-    from ..services.scoring import CustomerScores, TableScores
+    from ..services.scoring import CustomerScores, FeatureDrift, TableScores
 
 CSV_HEADERS = ("customer_id", "name", "score", "grade", "pd", "credit_limit", "manual_limit", "available_credit",
                "allowed_terms", "fee_rate", "dpd", "credit_line_frozen", "reason_1", "reason_2", "reason_3",
@@ -58,6 +58,46 @@ def psi_json(psi: "Psi", r: "CustomerScores") -> dict:
                       "contribution": str(b.contribution)} for b in psi.bins]}
 
 
+def _expected_defaults(r: "CustomerScores") -> dict[str, Decimal]:
+    """Per grade, the expected number of defaults: the sum of the customers' PDs (exact: the PDs
+    are 6-place decimals), shown to 2 places."""
+    sums = {g.grade: Decimal(0) for g in _ordered_grades(r)}
+    for s in r.scores:
+        sums[s.offer.grade] += Decimal(s.pd)
+    return {k: v.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for k, v in sums.items()}
+
+
+def _expected_total(r: "CustomerScores") -> Decimal:
+    return sum((Decimal(s.pd) for s in r.scores), Decimal(0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def drift_json(d: "FeatureDrift") -> dict:
+    return {"against_model": d.model_path.name, "training_rows": d.training_rows, "customers": d.customers,
+            "features": [{"name": f.name, "value": None if f.value is None else str(f.value), "reading": f.reading,
+                          "bins": [{"bin": b.label, "training_count": b.expected_count,
+                                    "training_share": str(b.expected_share), "book_count": b.actual_count,
+                                    "book_share": str(b.actual_share), "contribution": str(b.contribution)}
+                                   for b in f.bins]} for f in d.features]}
+
+
+def _drift_table(d: "FeatureDrift") -> Table:
+    flagged = sum(1 for f in d.features if f.reading in ("watch", "shifted"))
+    return Table(
+        headers=("feature", "PSI", "reading", "bins", "largest part"),
+        rows=[[f.name, "" if f.value is None else str(f.value), f.reading, len(f.bins), _largest(f)]
+              for f in d.features],
+        title=(f"Feature stability against the training rows of {d.model_path.name} ({d.training_rows} rows) · "
+               f"{d.customers} customers · {flagged} flagged (< 0.1 stable, 0.1-0.25 watch, > 0.25 shifted)"),
+        align_right=frozenset({"PSI", "bins"}))
+
+
+def _largest(f: Any) -> str:
+    if not f.bins:
+        return ""
+    b = max(f.bins, key=lambda x: (x.contribution, x.label))
+    return f"{b.label}: {b.expected_share} -> {b.actual_share}"
+
+
 def _grade_counts(r: "CustomerScores") -> dict[str, int]:
     counts = {g.grade: 0 for g in _ordered_grades(r)}
     for s in r.scores:
@@ -74,15 +114,21 @@ def customers(r: "CustomerScores", fmt: str) -> dict[str, Any]:
     if fmt == "json":
         obj: dict[str, Any] = {"as_of": r.as_of.isoformat(), "model": r.model_path.name,
                                "customers": [customer_json(s) for s in r.scores],
-                               "summary": {"customers": len(r.scores), "grades": _grade_counts(r)}}
+                               "summary": {"customers": len(r.scores), "grades": _grade_counts(r),
+                                           "expected_defaults": {k: str(v) for k, v in _expected_defaults(r).items()},
+                                           "expected_defaults_total": str(_expected_total(r))}}
         if r.psi is not None:
             obj["psi"] = psi_json(r.psi, r)
+        if r.drift is not None:
+            obj["feature_psi"] = drift_json(r.drift)
         return {"json_obj": obj}
     if fmt == "csv":
         return {"json_obj": None, "csv_table": Table(headers=CSV_HEADERS, rows=[_csv_row(s) for s in r.scores])}
     tables = _detail_tables(r.scores[0], r) if r.single and r.scores else _book_tables(r)
     if r.psi is not None:
         tables.append(_psi_table(r.psi, r))
+    if r.drift is not None:
+        tables.append(_drift_table(r.drift))
     return {"json_obj": None, "tables": tables}
 
 
@@ -109,13 +155,15 @@ def _book_tables(r: "CustomerScores") -> list[Table]:
     grades = _ordered_grades(r)
     counts = _grade_counts(r)
     n = len(scored) or 1
+    expected = _expected_defaults(r)
     summary = Table(
-        headers=("grade", "scores", "customers", "share", "limit", "terms", "fee/period"),
+        headers=("grade", "scores", "customers", "share", "expected defaults", "limit", "terms", "fee/period"),
         rows=[[g.grade, score_range(grades, k), counts[g.grade],
-               f"{(Decimal(counts[g.grade]) * 100 / n).quantize(_SHARE_PLACES)}%",
+               f"{(Decimal(counts[g.grade]) * 100 / n).quantize(_SHARE_PLACES)}%", str(expected[g.grade]),
                money_str(g.base_limit), terms_text(g.terms), rate_str(g.fee_rate, exact=True)]
               for k, g in enumerate(grades)],
-        title="Grades", align_right=frozenset({"customers", "share", "limit", "fee/period"}))
+        title=f"Grades · expected defaults (sum of the PDs: 90+ DPD within 12 months) {_expected_total(r)}",
+        align_right=frozenset({"customers", "share", "expected defaults", "limit", "fee/period"}))
     return [main, summary]
 
 

@@ -40,42 +40,127 @@ def _history_lines(history: Optional[dict]) -> tuple[str, ...]:
             f"{c['in_default_on_observation']} already in default left out)",)
 
 
+def _split_metrics(m: Optional[dict]) -> Optional[dict]:
+    return None if m is None else {k: stat_str(m[k]) for k in ("auc", "ks", "gini")}
+
+
+def cv_json(cv: Optional[dict]) -> Optional[dict]:
+    """The cross-validation block: folds, mean and sd of AUC/KS/Gini, the per-fold figures."""
+    if cv is None:
+        return None
+    return {"folds": cv["folds"], "seed": cv["seed"],
+            **{k: {"mean": stat_str(cv[k]["mean"]), "sd": stat_str(cv[k]["sd"])} for k in ("auc", "ks", "gini")},
+            "per_fold": [{"fold": i, "rows": f["rows"], "bads": f["bads"], **_split_metrics(f)}
+                         for i, f in enumerate(cv["per_fold"], 1)]}
+
+
+def calibration_json(cal: Optional[dict]) -> Optional[dict]:
+    if cal is None:
+        return None
+    hl = cal["hosmer_lemeshow"]
+    return {"by": cal["by"], "predictions": "out-of-fold (cross-validation)",
+            "brier": stat_str(cal["brier"]),
+            "hosmer_lemeshow": {"statistic": stat_str(hl["statistic"], 2), "df": hl["df"],
+                                "p_value": stat_str(hl["p_value"])},
+            "groups": [{"group": g["group"], "rows": g["rows"], "predicted_pd": stat_str(g["predicted_pd"]),
+                        "observed_rate": stat_str(g["observed_rate"]), "expected_bads": stat_str(g["expected_bads"], 1),
+                        "bads": g["bads"]} for g in cal["groups"]]}
+
+
+def _mean_sd(cv: dict, k: str) -> str:
+    return f"{stat_str(cv[k]['mean'])} ± {stat_str(cv[k]['sd'])}"
+
+
+def _lead(t: "Trained", used: int, n_features: int) -> tuple[str, ...]:
+    m = t.result.metrics
+    parts = [f"Model written to {t.out} (fitted on all {t.result.rows['total']} rows): {used} of {n_features} "
+             "features used"]
+    if m.get("cv") is not None:
+        cv = m["cv"]
+        parts.append(f"{cv['folds']}-fold cross-validated AUC {_mean_sd(cv, 'auc')} · KS {_mean_sd(cv, 'ks')} · "
+                     f"Gini {_mean_sd(cv, 'gini')}")
+    if m.get("test") is not None:
+        test = m["test"]
+        parts.append(f"held-out AUC {stat_str(test['auc'])} · KS {stat_str(test['ks'])} · Gini {stat_str(test['gini'])}")
+    return (" · ".join(parts[:2]), *parts[2:], *_history_lines(t.history))
+
+
+def _metrics_table(t: "Trained") -> Table:
+    result, meta, rows = t.result, t.result.model.meta, t.result.rows
+    m = result.metrics
+    lines = []
+    if m.get("cv") is not None:
+        cv = m["cv"]
+        lines.append([f"cross-validation, {cv['folds']} folds (mean ± sd)", rows["total"],
+                      *(_mean_sd(cv, k) for k in ("auc", "ks", "gini"))])
+    if m.get("test") is not None:
+        lines.append([f"held-out ({rows['test']} rows; fitted on the rest)", rows["test"],
+                      *(stat_str(m["test"][k]) for k in ("auc", "ks", "gini"))])
+    lines.append(["all rows (the written model, in-sample)", rows["train"],
+                  *(stat_str(m["train"][k]) for k in ("auc", "ks", "gini"))])
+    return Table(
+        headers=("rows", "count", "AUC", "KS", "Gini"), rows=lines,
+        title=(f"Target {meta['target']} (bad = {t.bad_value}) · {rows['total']} rows, {rows['bads']} bad · "
+               f"trained on {meta['trained_on']}"),
+        align_right=frozenset({"count", "AUC", "KS", "Gini"}), lead=_lead(t, *_used(result)))
+
+
+def _used(result: Any) -> tuple[int, int]:
+    return sum(1 for f in result.features if f.coefficient is not None), len(result.features)
+
+
+def _calibration_table(cal: dict) -> Table:
+    c = calibration_json(cal)
+    assert c is not None
+    hl = c["hosmer_lemeshow"]
+    return Table(
+        headers=("PD decile", "rows", "predicted PD", "observed rate", "expected bad", "bad"),
+        rows=[[g["group"], g["rows"], g["predicted_pd"], g["observed_rate"], g["expected_bads"], g["bads"]]
+              for g in c["groups"]],
+        title=(f"Calibration (out-of-fold PDs) · Brier {c['brier']} · Hosmer-Lemeshow {hl['statistic']} "
+               f"(df {hl['df']}, p = {hl['p_value']})"),
+        align_right=frozenset({"rows", "predicted PD", "observed rate", "expected bad", "bad"}))
+
+
 def trained(t: "Trained") -> dict[str, Any]:
-    """The ``render.emit`` arguments: the JSON report, the metrics and features tables (CSV: features)."""
+    """The ``render.emit`` arguments: the JSON report, the metrics, calibration and features
+    tables (CSV: features)."""
     result, bad = t.result, t.bad_value
     meta = result.model.meta
-    rows = result.rows
     features = sorted(result.features, key=lambda f: (-f.iv, f.name))
     obj = {
         "model": t.out,
         "target": meta["target"],
         "bad_value": bad,
         "trained_on": meta["trained_on"],
-        "rows": rows,
-        "metrics": {split: {k: stat_str(v) for k, v in m.items()} for split, m in result.metrics.items()},
+        "rows": result.rows,
+        "metrics": {"train": _split_metrics(result.metrics["train"]),
+                    "test": _split_metrics(result.metrics.get("test")),
+                    "cv": cv_json(result.metrics.get("cv"))},
+        "calibration": calibration_json(result.calibration),
         "features": [{"name": f.name, "type": f.kind, "iv": stat_str(f.iv), "bins": f.bins,
-                      "coefficient": stat_str(f.coefficient, 6), "status": f.status} for f in features],
+                      "coefficient": stat_str(f.coefficient, 6), "status": f.status,
+                      "trend": f.trend if f.kind == "numeric" else None} for f in features],
     }
     if t.history is not None:
         obj["history"] = t.history
-    used = sum(1 for f in features if f.coefficient is not None)
-    test = result.metrics["test"]
-    lead = (f"Model written to {t.out}: {used} of {len(features)} features used · "
-            f"held-out AUC {stat_str(test['auc'])} · KS {stat_str(test['ks'])} · Gini {stat_str(test['gini'])}",
-            *_history_lines(t.history))
-    metrics_table = Table(
-        headers=("rows", "count", "AUC", "KS", "Gini"),
-        rows=[[split, rows[split], *(stat_str(m[k]) for k in ("auc", "ks", "gini"))]
-              for split, m in result.metrics.items()],
-        title=(f"Target {meta['target']} (bad = {bad}) · {rows['total']} rows, {rows['bads']} bad · "
-               f"trained on {meta['trained_on']}"),
-        align_right=frozenset({"count", "AUC", "KS", "Gini"}), lead=lead)
     feature_table = Table(
-        headers=("feature", "type", "IV", "strength", "bins", "coefficient", "status"),
+        headers=("feature", "type", "IV", "strength", "bins", "coefficient", "status", "trend"),
         rows=[[f.name, f.kind, stat_str(f.iv), iv_strength(f.iv), f.bins, stat_str(f.coefficient, 6) or "",
-               f.status] for f in features],
-        title="Features by information value", align_right=frozenset({"IV", "bins", "coefficient"}))
-    return {"json_obj": obj, "tables": (metrics_table, feature_table), "csv_table": feature_table}
+               f.status, _trend_text(f)] for f in features],
+        title="Features by information value (trend: how the bad rate moves as the value rises)",
+        align_right=frozenset({"IV", "bins", "coefficient"}))
+    tables = [_metrics_table(t)]
+    if result.calibration is not None:
+        tables.append(_calibration_table(result.calibration))
+    tables.append(feature_table)
+    return {"json_obj": obj, "tables": tuple(tables), "csv_table": feature_table}
+
+
+def _trend_text(f: Any) -> str:
+    if f.kind != "numeric":
+        return ""
+    return {"up": "rises", "down": "falls"}.get(f.trend, "free")
 
 
 def history_table_csv(sample: Any, target: str) -> str:

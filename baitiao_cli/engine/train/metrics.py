@@ -128,6 +128,38 @@ def psi_of_scores(expected: Sequence[float], actual: Sequence[float], bins: int 
     return psi(e, a)
 
 
+def brier(pds: Sequence[float], labels: Sequence[int]) -> float:
+    """Mean squared error of the predicted PDs: ``mean (p - y)^2`` (0 perfect; 0.25 = always 0.5)."""
+    if not pds or len(pds) != len(labels):
+        raise ValueError("Brier needs one PD per label")
+    return sum((p - y) ** 2 for p, y in zip(pds, labels)) / len(pds)
+
+
+def calibration(pds: Sequence[float], labels: Sequence[int], groups: int = 10) -> dict:
+    """Predicted against observed default rates by PD decile (``groups`` groups of equal size by
+    rank, lowest PD first; fewer when there are fewer rows), the Brier score and the
+    Hosmer-Lemeshow test: ``HL = sum (O - E)^2 / (E (1 - E / n))`` over the groups (O bads
+    observed, E the sum of the PDs, n rows), chi-square with ``groups - 2`` degrees of freedom;
+    a small p-value (< 0.05) says the PDs do not match the observed rates."""
+    n = len(pds)
+    order = sorted(range(n), key=lambda i: (pds[i], i))
+    g = max(1, min(groups, n))
+    rows = []
+    hl = 0.0
+    for k in range(g):
+        members = order[k * n // g:(k + 1) * n // g]
+        m = len(members)
+        expected = sum(pds[i] for i in members)
+        observed = sum(labels[i] for i in members)
+        if 0 < expected < m:
+            hl += (observed - expected) ** 2 / (expected * (1 - expected / m))
+        rows.append({"group": k + 1, "rows": m, "predicted_pd": expected / m, "observed_rate": observed / m,
+                     "expected_bads": expected, "bads": observed})
+    df = max(g - 2, 1)
+    return {"by": "decile of predicted PD", "groups": rows, "brier": brier(pds, labels),
+            "hosmer_lemeshow": {"statistic": hl, "df": df, "p_value": chi2_sf(hl, df)}}
+
+
 def chi2_independence(goods: Sequence[int], bads: Sequence[int]) -> tuple[float, int]:
     """Pearson chi-square of the bins x (good, bad) table and its degrees of freedom (bins - 1)."""
     B, G = sum(bads), sum(goods)

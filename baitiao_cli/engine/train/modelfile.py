@@ -155,13 +155,7 @@ class PdModel:
         for f in self.features:
             bins = []
             for b in f.bins:
-                d: dict[str, Any] = {"label": bin_label(f.kind, b)}
-                if b.missing:
-                    d["missing"] = True
-                elif f.kind == NUMERIC:
-                    d["lower"], d["upper"] = b.lower, b.upper
-                else:
-                    d["categories"] = list(b.categories)
+                d = bin_bounds(f.kind, b)
                 d.update(rows=b.rows, bads=b.bads, woe=b.woe)
                 if pts is not None:
                     d["points"] = round(-pts * f.coefficient * b.woe, 1)
@@ -293,6 +287,18 @@ def _bins(bl: Any, kind: str, where: str) -> tuple[Bin, ...]:
                 raise ModelFormatError(f"{where}.bins: numeric bins must be ascending and adjacent "
                                        "(each upper equal to the next lower)")
     return tuple(out)
+
+
+def bin_bounds(kind: str, b: Bin) -> dict[str, Any]:
+    """A bin's ``label`` and where it lies: ``missing: true``, ``lower``/``upper`` or ``categories``."""
+    d: dict[str, Any] = {"label": bin_label(kind, b)}
+    if b.missing:
+        d["missing"] = True
+    elif kind == NUMERIC:
+        d["lower"], d["upper"] = b.lower, b.upper
+    else:
+        d["categories"] = list(b.categories)
+    return d
 
 
 def _num_text(x: float) -> str:
