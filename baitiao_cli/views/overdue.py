@@ -162,6 +162,7 @@ def tables(rep: Report) -> list[Table]:
         headers=("customer", "name", "phone", "DPD", "bucket", "overdue", "late fee", "total owed", "class",
                  "stage", "ECL", "action", "since", "frozen"),
         rows=acct_rows, title=f"Overdue accounts on {rep.as_of.isoformat()}, in collection priority order",
+        drop=("phone", "since", "frozen", "stage", "ECL", "name", "class", "total owed"),
         align_right=frozenset({"DPD", "overdue", "late fee", "total owed", "stage", "ECL"}),
         lead=[f"OVERDUE REPORT {rep.as_of.isoformat()} · {s.overdue_accounts} overdue of {s.accounts} account(s) "
               f"with a balance · overdue {fen_str(s.overdue_fen)} · late fee {fen_str(s.late_fee_fen)} · "
