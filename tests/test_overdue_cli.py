@@ -270,7 +270,7 @@ def test_out_worklist_for_excel_in_priority_order(book, cfg, tmp_path):
     g = recs[0]
     # to cure = overdue 100.00 + late fee 3.95
     assert (g["overdue_amount"], g["late_fee"], g["to_cure"], g["total_owed"], g["frozen"]) == \
-        ("100.00", "3.95", "103.95", "103.95", "yes")
+        ("100.00", "3.95", "103.95", "103.95", "true")   # (issue 18: CSV booleans true/false; was yes/no)
     assert (g["class_label"], g["stage"], g["dpd"], g["bucket"]) == ("关注", "2", "79", "M3")
     assert not list(tmp_path.glob(".worklist.csv.*"))      # no temporary file left behind
 
