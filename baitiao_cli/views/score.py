@@ -113,7 +113,7 @@ def _book_tables(r: "CustomerScores") -> list[Table]:
                terms_text(s.offer.allowed_terms), fee_text(s.offer.fee_rate, s.offer.allowed_terms),
                s.reasons[0] if s.reasons else ""] for s in scored],
         title=f"{len(scored)} customers scored on {r.as_of.isoformat()} with {r.model_path.name}",
-        wrap="main reason", drop=("name", "available", "fee/period", "terms"),
+        wrap="main reason", drop=("name", "available", "fee/period", "terms", "PD"),
         align_right=frozenset({"score", "PD", "limit", "available", "fee/period"}))
     grades = _ordered_grades(r)
     counts = _grade_counts(r)
