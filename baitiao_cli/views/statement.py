@@ -27,14 +27,13 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
-from unicodedata import east_asian_width
 
 from ..engine.account import (
     ACT_CREDIT_APPLIED, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, Account, Statement, StatementLine,
 )
 from ..engine.money import fen_str, to_fen
 from ..privacy import mask_phone
-from ..render import Table
+from ..render import Table, display_width
 
 if TYPE_CHECKING:
     from ..engine.minimum_only import MinimumOnlyCost
@@ -202,10 +201,8 @@ def _cols(rows: list[list[str]], right: set[int]) -> list[str]:
 
 
 def _width(s: str) -> int:
-    """Display width: wide (CJK) characters take two columns."""
-    if s.isascii():
-        return len(s)
-    return sum(2 if east_asian_width(ch) in ("W", "F") else 1 for ch in s)
+    """Display width in terminal cells (``render.display_width``): wide (CJK) characters take two."""
+    return display_width(s)
 
 
 def statement_text(account: Account, st: Statement) -> str:
