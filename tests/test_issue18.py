@@ -152,7 +152,7 @@ def test_6_phone_and_id_number_checks(tmp_path):
 
 
 def test_6_gb11643_check_digit():
-    from baitiao_cli.io.rules import id_check_digit, id_number_problem
+    from baitiao_cli.io.personal import id_check_digit, id_number_problem
 
     # the standard's example 11010519491231002X: weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2 over
     # 1 1 0 1 0 5 1 9 4 9 1 2 3 1 0 0 2 -> 7+9+0+5+0+20+2+9+24+27+7+18+30+5+0+0+4 = 167; 167 mod 11 = 2 -> "X"

@@ -12,7 +12,8 @@ from __future__ import annotations
 from ..environment import current
 from ..errors import Failed
 from ..render import Table, emit
-from ..services.validation import Validation, consequences, grouped, kind_of, validate
+from ..services.validation import Validation, validate
+from ..views.problems import consequences, grouped, kind_of
 from .common import ConfigOpt, DataDirOpt, EncodingOpt, FormatOpt, Format, setup
 
 HEADERS = ("dataset", "file", "records", "valid", "errors", "warnings")
