@@ -4,9 +4,13 @@
   the one encoder (``dumps``: exactly ``json.dumps(..., ensure_ascii=False, indent=2)``, faster),
   or streamed from pre-rendered items (``write_document``) for a batch.
 - ``csv``: Excel-safe (formula-like text neutralised), never thousands separators.
-- ``table``: rich tables on a terminal (colour only on a TTY), plain text tables when piped.
+- ``table``: rich tables on a terminal (colour only on a TTY), plain text tables when piped
+  (drawn here, every line the same width). Widths are terminal cells (``display_width``,
+  wcwidth: CJK counts 2). A table fits the width (``fit``; the terminal's, or ``COLUMNS``):
+  numbers, ids and dates are never cut; the one ``wrap`` column folds, then the ``drop``
+  columns are left out, least important first, and a line under the table names them.
 
-rich and tabulate are imported only inside the functions that draw tables, so that
+rich and wcwidth are imported only inside the functions that draw tables, so that
 ``baitiao --help`` and JSON/CSV runs never pay for them. Streams and terminal flags come from
 an ``environment.Environment`` (default: ``environment.current()``, the process's own).
 """
