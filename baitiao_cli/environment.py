@@ -8,6 +8,7 @@ reads ``sys.*`` at the moment of each call (so a test runner that swaps the stre
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Optional, TextIO
@@ -32,8 +33,9 @@ class Environment:
 
     def __init__(self, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None, *,
                  stdout_isatty: Optional[bool] = None, stderr_isatty: Optional[bool] = None,
-                 today: Optional[Callable[[str], date]] = None):
+                 today: Optional[Callable[[str], date]] = None, width: Optional[int] = None):
         self._stdout, self._stderr = stdout, stderr
+        self._width = width
         self._stdout_isatty, self._stderr_isatty = stdout_isatty, stderr_isatty
         self._today = today
 
@@ -52,6 +54,15 @@ class Environment:
     @property
     def stderr_isatty(self) -> bool:
         return self._stderr_isatty if self._stderr_isatty is not None else self.stderr.isatty()
+
+    @property
+    def width(self) -> Optional[int]:
+        """The width tables must fit, in terminal cells: given, else ``COLUMNS`` when set (a
+        positive number), else None: a terminal's own width (rich measures it), no limit when piped."""
+        if self._width is not None:
+            return self._width
+        text = os.environ.get("COLUMNS", "")
+        return int(text) if text.isdigit() and int(text) > 0 else None
 
     def today(self, tz_name: str) -> date:
         """Today in ``tz_name`` (``billing.timezone``)."""

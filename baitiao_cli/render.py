@@ -4,9 +4,13 @@
   the one encoder (``dumps``: exactly ``json.dumps(..., ensure_ascii=False, indent=2)``, faster),
   or streamed from pre-rendered items (``write_document``) for a batch.
 - ``csv``: Excel-safe (formula-like text neutralised), never thousands separators.
-- ``table``: rich tables on a terminal (colour only on a TTY), plain text tables when piped.
+- ``table``: rich tables on a terminal (colour only on a TTY), plain text tables when piped
+  (drawn here, every line the same width). Widths are terminal cells (``display_width``,
+  wcwidth: CJK counts 2). A table fits the width (``fit``; the terminal's, or ``COLUMNS``):
+  numbers, ids and dates are never cut; the one ``wrap`` column folds, then the ``drop``
+  columns are left out, least important first, and a line under the table names them.
 
-rich and tabulate are imported only inside the functions that draw tables, so that
+rich and wcwidth are imported only inside the functions that draw tables, so that
 ``baitiao --help`` and JSON/CSV runs never pay for them. Streams and terminal flags come from
 an ``environment.Environment`` (default: ``environment.current()``, the process's own).
 """
@@ -37,6 +41,8 @@ class Table:
     align_right: frozenset = field(default_factory=frozenset)   # header names to right-align
     footer: str = ""                                            # a plain line printed after the table
     lead: Sequence[str] = ()                                    # headline lines printed first (bold on a TTY)
+    drop: Sequence[str] = ()        # headers that may be left out to fit a width, least important first
+    wrap: str = ""                  # the one header whose text (reasons) may fold onto several lines
 
 
 _NUMBER_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -191,37 +197,166 @@ def printable(value: Any) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s) if _CONTROL.search(s) else s
 
 
-def _plain_table(t: Table) -> str:
-    from tabulate import tabulate
+def display_width(s: str) -> int:
+    """Terminal cells ``s`` takes: a wide (CJK) character counts 2, a combining mark 0."""
+    if s.isascii():
+        return len(s)
+    from wcwidth import wcswidth
 
-    colalign = tuple("right" if h in t.align_right else "left" for h in t.headers)
-    body = tabulate([[printable(c) for c in r] for r in t.rows], headers=[printable(h) for h in t.headers],
-                    tablefmt="simple", colalign=colalign if t.rows else None, disable_numparse=True)
-    out = "".join(printable(line) + "\n" for line in t.lead)
-    out += (printable(t.title) + "\n" if t.title else "") + body + "\n"
+    w = wcswidth(s)
+    return w if w >= 0 else sum(max(_char_width(ch), 0) for ch in s)
+
+
+def _char_width(ch: str) -> int:
+    from wcwidth import wcwidth
+
+    return wcwidth(ch)
+
+
+def wrap_text(s: str, width: int) -> list[str]:
+    """``s`` folded into lines of at most ``width`` cells: at spaces, a word longer than a line
+    (or text without spaces, like Chinese) cut between characters. Never loses a character."""
+    if display_width(s) <= width:
+        return [s]
+    lines: list[str] = []
+    cur = ""
+    for word in s.split(" "):
+        cand = word if not cur else cur + " " + word
+        if display_width(cand) <= width:
+            cur = cand
+            continue
+        if cur:
+            lines.append(cur)
+        cur = ""
+        for ch in word:
+            if display_width(cur + ch) > width and cur:
+                lines.append(cur)
+                cur = ""
+            cur += ch
+    lines.append(cur)
+    return lines
+
+
+MIN_WRAP = 24   # the wrapped column (reasons) never gets narrower than this, nor than its longest word
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How a table fits a width: the columns kept (positions), the width of the wrapped column
+    (None: nothing wraps), the headers left out, and the width the table then needs."""
+
+    keep: tuple
+    wrap_width: Optional[int]
+    dropped: tuple
+    needed: int
+
+
+def fit(t: Table, width: Optional[int], per_col: int, fixed: int) -> Fit:
+    """Which columns of ``t`` fit in ``width`` cells: numbers, ids and dates are never cut; the
+    one ``wrap`` column is folded down to ``MIN_WRAP`` first, then the ``drop`` columns are left
+    out, least important first. ``per_col``/``fixed``: the cells a column/the table adds around
+    its text (separators, padding, borders). A table that cannot fit even so is drawn wider."""
+    headers = [printable(h) for h in t.headers]
+    cells = [[printable(c) for c in r] for r in t.rows]
+    natural = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    wrap_i = headers.index(t.wrap) if t.wrap in headers else None
+    floor = 0 if wrap_i is None else min(natural[wrap_i], max(
+        [MIN_WRAP, display_width(headers[wrap_i])]
+        + [display_width(w) for r in cells for w in r[wrap_i].split(" ") if display_width(w) <= MIN_WRAP * 2]))
+    keep = list(range(len(headers)))
+    dropped: list = []
+    droppable = [headers.index(h) for h in t.drop if h in headers]
+
+    def needed(cols: list, wrap_w: Optional[int]) -> int:
+        return sum(wrap_w if (i == wrap_i and wrap_w is not None) else natural[i] for i in cols) \
+            + per_col * len(cols) + fixed
+
+    while True:
+        full = needed(keep, None)
+        if width is None or full <= width:
+            return Fit(tuple(keep), None, tuple(dropped), full)
+        if wrap_i is not None and wrap_i in keep:
+            spare = width - (full - natural[wrap_i])
+            if spare >= floor:
+                return Fit(tuple(keep), spare, tuple(dropped), width)
+        if not droppable:
+            wrap_w = floor if wrap_i is not None and wrap_i in keep else None
+            return Fit(tuple(keep), wrap_w, tuple(dropped), needed(keep, wrap_w))
+        i = droppable.pop(0)
+        keep.remove(i)
+        dropped.append(headers[i])
+
+
+def left_out_note(f: Fit, width: Optional[int]) -> str:
+    return f"(left out to fit {width} columns: {', '.join(f.dropped)}; --format csv shows all)"
+
+
+def _pad(s: str, w: int, right: bool) -> str:
+    gap = " " * (w - display_width(s))
+    return gap + s if right else s + gap
+
+
+def _plain_table(t: Table, width: Optional[int] = None) -> str:
+    """A plain text table (piped, redirected, ``TERM=dumb``): a header, a rule of dashes, the rows;
+    every line of the table exactly the same width in terminal cells (wide CJK counts 2)."""
+    f = fit(t, width, 2, -2)
+    headers = [printable(h) for h in t.headers]
+    right = [h in t.align_right for h in t.headers]
+    widths = {i: max([display_width(headers[i])] + [display_width(printable(r[i])) for r in t.rows])
+              for i in f.keep}
+    wrap_i = headers.index(t.wrap) if t.wrap in headers else None
+    if f.wrap_width is not None:
+        widths[wrap_i] = f.wrap_width
+
+    def line(cells: dict) -> str:
+        return "  ".join(_pad(cells.get(i, ""), widths[i], right[i]) for i in f.keep)
+
+    body = [line({i: headers[i] for i in f.keep}), "  ".join("-" * widths[i] for i in f.keep)]
+    for r in t.rows:
+        cells = {i: printable(r[i]) for i in f.keep}
+        extra: list = []
+        if f.wrap_width is not None and wrap_i in cells:
+            first, *extra = wrap_text(cells[wrap_i], f.wrap_width)
+            cells[wrap_i] = first
+        body.append(line(cells))
+        body += [line({wrap_i: more}) for more in extra]
+    out = "".join(printable(ln) + "\n" for ln in t.lead)
+    out += (printable(t.title) + "\n" if t.title else "") + "".join(ln + "\n" for ln in body)
+    if f.dropped:
+        out += left_out_note(f, width) + "\n"
     if t.footer:
         out += printable(t.footer) + "\n"
     return out
 
 
-def _rich_tables(tables: Sequence[Table], stream: TextIO) -> None:
+def _rich_tables(tables: Sequence[Table], stream: TextIO, width: Optional[int] = None) -> None:
     from rich.console import Console
     from rich.table import Table as RichTable
     from rich.text import Text
 
     # Every piece of text goes in as rich Text, never as a markup string: a customer named
     # "[/b]" would crash the render (MarkupError), and "[link=...]" would turn into a link.
-    console = Console(file=stream)
+    console = Console(file=stream, width=width)
+    width = console.width
     for t in tables:
         for line in t.lead:
             console.print(Text(printable(line)), style="bold", highlight=False)
-        rt = RichTable(title=Text(printable(t.title)) if t.title else None, title_justify="left",
-                       header_style="bold")
-        for h in t.headers:
-            rt.add_column(Text(printable(h)), justify="right" if h in t.align_right else "left")
+        if t.title:   # above the table, not its title: a title is folded to the table's width
+            console.print(Text(printable(t.title), style="italic"), highlight=False)
+        f = fit(t, width, 3, 1)      # a column: a border and a space each side; the last border
+        rt = RichTable(header_style="bold")
+        for i in f.keep:
+            h = t.headers[i]
+            wraps = h == t.wrap and f.wrap_width is not None
+            rt.add_column(Text(printable(h)), justify="right" if h in t.align_right else "left",
+                          no_wrap=not wraps, overflow="fold",
+                          max_width=f.wrap_width if wraps else None)
         for r in t.rows:
-            rt.add_row(*[Text(printable(c)) for c in r])
-        console.print(rt)
+            rt.add_row(*[Text(printable(r[i])) for i in f.keep])
+        Console(file=stream, width=max(width, f.needed), color_system=console.color_system,
+                force_terminal=console.is_terminal).print(rt)
+        if f.dropped:
+            console.print(Text(left_out_note(f, width)), highlight=False)
         if t.footer:
             console.print(Text(printable(t.footer)), highlight=False)
 
@@ -245,9 +380,9 @@ def emit(fmt: str, *, json_obj: Any, tables: Sequence[Table] = (), csv_table: Op
             stream.write(csv_text(t.headers, t.rows))
     else:
         if tty:
-            _rich_tables(tables, stream)
+            _rich_tables(tables, stream, env.width)
         else:
-            stream.write("\n".join(_plain_table(t) for t in tables))
+            stream.write("\n".join(_plain_table(t, env.width) for t in tables))
     stream.flush()
 
 

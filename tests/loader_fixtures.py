@@ -16,7 +16,7 @@ from typing import Optional, Union
 
 CUSTOMERS = (
     "customer_id,name,phone,id_number,opened_on,statement_day,monthly_income,credit_limit\n"
-    "C1,张三,13812345678,110101199001011234,2025-01-05,3,8000.00,\n"
+    "C1,张三,13812345678,110003199001011234,2025-01-05,3,8000.00,\n"
     "C2,李四,13900001111,,2025-02-01,,12000,5000\n"
 )
 TRANSACTIONS = (

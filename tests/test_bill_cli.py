@@ -26,7 +26,7 @@ from baitiao_cli.cli.app import app
 from baitiao_cli.views.statement import SUMMARY_HEADERS
 
 CUSTOMERS = """customer_id,name,phone,id_number,opened_on,statement_day,monthly_income,credit_limit
-C1,张三,13812345678,110101199001011234,2026-01-01,3,8000.00,5000.00
+C1,张三,13812345678,110003199001011234,2026-01-01,3,8000.00,5000.00
 C2,"=HYPERLINK(""x"")",13900001111,,2026-01-15,3,,
 C3,李四,13700002222,,2026-01-01,10,,
 """

@@ -147,7 +147,8 @@ def test_table_csv_and_dry_run(data):
     r = convert(data, "C1", "2026-02-03", "1800.00", "3", "2026-02-05", "V1", "--dry-run", fmt="table")
     assert r.exit_code == 0, r.stderr
     assert "Dry run: nothing written · conversion V1 · customer C1 张三" in r.stdout
-    assert "Total fee 32.40 · 年化利率 APR 0.1077 (IRR method)" in r.stdout
+    # (issue 18: a rate in a table is a percent, as quote shows it; this was "0.1077")
+    assert "Total fee 32.40 · 年化利率 APR 10.77% (IRR method)" in r.stdout
     assert snapshot(data) == before
     r = convert(data, fmt="csv")
     rows = list(csv.reader(io.StringIO(r.stdout)))

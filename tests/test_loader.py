@@ -28,7 +28,7 @@ def load(d: Path, **kw) -> LoadResult:
 def expected_dataset() -> Dataset:
     return Dataset(
         customers=(
-            Customer("C1", date(2025, 1, 5), 3, "张三", "13812345678", "110101199001011234",
+            Customer("C1", date(2025, 1, 5), 3, "张三", "13812345678", "110003199001011234",
                      Decimal("8000.00"), None),
             Customer("C2", date(2025, 2, 1), CFG.billing.statement_day, "李四", "13900001111", "",
                      Decimal("12000.00"), Decimal("5000.00")),

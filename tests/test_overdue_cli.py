@@ -37,8 +37,8 @@ from typer.testing import CliRunner
 from baitiao_cli.cli.app import app
 
 CUSTOMERS = """customer_id,name,phone,id_number,opened_on,statement_day
-A,张三,13812345678,110101199001011234,2026-01-01,3
-B,李四,13900001111,110101199202022345,2026-01-01,3
+A,张三,13812345678,110003199001011234,2026-01-01,3
+B,李四,13900001111,110008199202022345,2026-01-01,3
 C,王五,13700002222,,2026-01-01,3
 D,赵六,13600003333,,2026-01-01,3
 E,"=HYPERLINK(""x"")",13500004444,,2026-01-01,3
@@ -66,7 +66,7 @@ RF,F,2026-03-12,60.00
 """
 PHONES = ["13812345678", "13900001111", "13700002222", "13600003333", "13500004444", "13400005555",
           "13300006666", "13200007777", "13100008888"]
-ID_NUMBERS = ["110101199001011234", "110101199202022345"]
+ID_NUMBERS = ["110003199001011234", "110008199202022345"]
 
 ACCOUNT_KEYS = ["customer_id", "dpd", "bucket", "overdue_amount", "late_fee", "action", "stage", "regulatory_class"]
 
@@ -270,7 +270,7 @@ def test_out_worklist_for_excel_in_priority_order(book, cfg, tmp_path):
     g = recs[0]
     # to cure = overdue 100.00 + late fee 3.95
     assert (g["overdue_amount"], g["late_fee"], g["to_cure"], g["total_owed"], g["frozen"]) == \
-        ("100.00", "3.95", "103.95", "103.95", "yes")
+        ("100.00", "3.95", "103.95", "103.95", "true")   # (issue 18: CSV booleans true/false; was yes/no)
     assert (g["class_label"], g["stage"], g["dpd"], g["bucket"]) == ("关注", "2", "79", "M3")
     assert not list(tmp_path.glob(".worklist.csv.*"))      # no temporary file left behind
 

@@ -591,20 +591,29 @@ def test_table_pay_in_full():
     assert "paid in full on the next bill" in r.stdout
 
 
+PRICE_KEYS = ["fee_rate", "total_fee", "total_payable", "apr", "effective_annual_rate", "apr_exceeds_cap"]
+
+
 def test_csv_single_schedule():
     r = run("--amount", "1000", "--terms", "3", "--fee-rate", "0.007", "--date", "2026-03-01", "-f", "csv")
     assert r.exit_code == 0
     rows = list(csv.reader(io.StringIO(r.stdout)))
-    assert rows[0] == ROW_KEYS
-    assert rows[1:] == [["1", "2026-03-03", "2026-03-12", "333.33", "7.00", "340.33"],
-                        ["2", "2026-04-03", "2026-04-12", "333.33", "7.00", "340.33"],
-                        ["3", "2026-05-03", "2026-05-12", "333.34", "7.00", "340.34"]]
+    # (issue 18: one shape for one or several --terms, with the price on every row; it had the
+    # schedule columns only). Fee 1000 x 0.007 = 7.00 a period, 21.00 in all; payable 1021.00.
+    assert rows[0] == ["terms"] + ROW_KEYS + PRICE_KEYS
+    price = ["0.0070", "21.00", "1021.00"]
+    assert [row[:10] for row in rows[1:]] == [["3", "1", "2026-03-03", "2026-03-12", "333.33", "7.00", "340.33"] + price,
+                                               ["3", "2", "2026-04-03", "2026-04-12", "333.33", "7.00", "340.33"] + price,
+                                               ["3", "3", "2026-05-03", "2026-05-12", "333.34", "7.00", "340.34"] + price]
+    obj = json.loads(run("--amount", "1000", "--terms", "3", "--fee-rate", "0.007", "--date", "2026-03-01",
+                         "-f", "json").stdout)
+    assert {tuple(row[10:]) for row in rows[1:]} == {(obj["apr"], obj["effective_annual_rate"], "false")}
 
 
 def test_csv_several_terms_has_a_terms_column_and_no_thousands_separators():
     r = run("--amount", "1234567.00", "--terms", "3", "--terms", "6", "--date", "2026-01-10", "--format", "csv")
     rows = list(csv.reader(io.StringIO(r.stdout)))
-    assert rows[0] == ["terms"] + ROW_KEYS
+    assert rows[0] == ["terms"] + ROW_KEYS + PRICE_KEYS
     assert [row[0] for row in rows[1:]] == ["3"] * 3 + ["6"] * 6
     assert "," not in "".join(cell for row in rows for cell in row)
     # 1234567.00 / 3 = 411522.333.. -> 411522.33, 411522.33, 411522.34
@@ -661,10 +670,12 @@ def test_help_json_csv_and_errors_do_not_import_rich_tabulate_or_pydantic(tmp_pa
     assert out or "--help" not in args
 
 
-def test_piped_table_uses_tabulate_but_not_rich(tmp_path):
+def test_piped_table_uses_neither_rich_nor_tabulate(tmp_path):
+    # (issue 18: plain tables are drawn by render itself, measured in terminal cells with wcwidth;
+    # this test used to expect tabulate here)
     loaded, out = _loaded(tmp_path, "quote", "--amount", "1200", "--terms", "12", "--date", "2026-01-10")
     assert "年化利率" in out
-    assert loaded == "tabulate"
+    assert loaded == ""
 
 
 def test_plain_coercion_is_active_and_keeps_typer_semantics():

@@ -140,3 +140,49 @@ def test_carriage_return_inside_a_cell_is_quoted_so_the_row_stays_whole():
     # and the same with the BOM/CRLF form
     text = csv_text(["a"], [["\rx"]], bom=True)
     assert text == "\ufeffa\r\n\"'\rx\"\r\n"
+
+
+# --- issue 18: widths in terminal cells, tables that fit -------------------------------------------
+
+def test_display_width_counts_wide_characters_twice():
+    from baitiao_cli.render import display_width
+
+    assert display_width("abc") == 3
+    assert display_width("张三") == 4          # two wide characters, 2 cells each
+    assert display_width("潘宁 M1") == 7
+
+
+def test_plain_table_lines_have_one_display_width_with_chinese_names():
+    from baitiao_cli.render import _plain_table, display_width
+
+    t = Table(headers=["customer", "name", "amount"], rows=[["C1", "张三", "1.00"], ["C2", "Li", "22354.86"]],
+              align_right=frozenset({"amount"}))
+    lines = _plain_table(t).splitlines()
+    # name column: 4 cells wide (张三); amount 8 ("22354.86"); 8 + 2 + 4 + 2 + 8 = 24
+    assert [display_width(ln) for ln in lines] == [24, 24, 24, 24]
+    assert lines[2] == "C1        张三      1.00"
+
+
+def test_wrap_text_never_loses_a_character():
+    from baitiao_cli.render import display_width, wrap_text
+
+    text = "declared monthly income 4500.00 (best-scoring: 27300.00 or more) 逾期六十二天的账单"
+    lines = wrap_text(text, 12)
+    assert all(display_width(ln) <= 12 for ln in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_fit_folds_the_wrap_column_then_leaves_out_columns_in_order():
+    from baitiao_cli.render import fit
+
+    t = Table(headers=["id", "phone", "name", "amount", "reason"],
+              rows=[["C000001", "138****5678", "张三", "22354.86", "word " * 20]],
+              drop=("phone", "name"), wrap="reason")
+    # natural widths: id 7, phone 11, name 4, amount 8, reason 99; plain: 2 cells between columns
+    assert fit(t, None, 2, -2).keep == (0, 1, 2, 3, 4)
+    f = fit(t, 80, 2, -2)                 # 7+11+4+8 + 4*2 = 38 -> the reason folds to 42 cells
+    assert (f.keep, f.wrap_width, f.dropped) == ((0, 1, 2, 3, 4), 42, ())
+    f = fit(t, 60, 2, -2)                 # 60-38 = 22 < 24 (MIN_WRAP): phone left out -> 35
+    assert (f.keep, f.wrap_width, f.dropped) == ((0, 2, 3, 4), 35, ("phone",))
+    f = fit(t, 30, 2, -2)                 # nothing more to leave out: drawn wider than 30
+    assert f.dropped == ("phone", "name") and f.needed > 30

@@ -171,11 +171,15 @@ def test_table_and_csv(book):
     r = run(*base(book, "--format", "csv"))
     lines = r.stdout.splitlines()
     assert lines[0].startswith("customer_id,name,score,grade,pd,credit_limit,manual_limit,available_credit")
-    assert lines[2].startswith("C2,李四,580,D,0.038462,2400.00,,0.00,1 3 6,0.0075,18,yes,18 days past due now")
+    # (issue 18: CSV booleans are true/false in every command; score wrote yes/empty)
+    assert lines[2].startswith("C2,李四,580,D,0.038462,2400.00,false,0.00,1 3 6,0.0075,18,true,18 days past due now")
     assert lines[3].startswith("C3,\"'=HYPERLINK(\"\"x\"\")\",580")       # neutralised for Excel
     r = run(*base(book, "--customer", "C2"))
     assert r.exit_code == 0
-    assert "reason 1: 18 days past due now (best-scoring: 0)" in r.stdout
+    # (issue 18: the reasons are a table after the title, no longer lines above it)
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("C2 李四 on 2025-06-30")
+    assert any(l.split() == ["1", "18", "days", "past", "due", "now", "(best-scoring:", "0)"] for l in lines)
     assert "credit line frozen: 18 days past due" in r.stdout and "not in model" in r.stdout
 
 

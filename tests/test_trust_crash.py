@@ -46,7 +46,7 @@ from benchmarks.generate import generate  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
 
-CUSTOMER = "CX,测试,13812340000,110101199001010000,2026-10-01,3,9000.00,\n"
+CUSTOMER = "CX,测试,13812340000,110004199001010000,2026-10-01,3,9000.00,\n"
 PURCHASE = "TX1,CX,2026-10-10,purchase,500.00,1,,,shop,online\n"     # billed 2026-11-03, due 11-12
 REPAY = ["repay", "--customer", "CX", "--amount", "100.00", "--date", "2026-11-05", "--ref", "KILL-R",
          "--as-of", "2026-11-05", "--channel", "bank"]

@@ -36,8 +36,10 @@ def test_valid_directory_json_summary(tmp_path):
     assert r.exit_code == 0
     assert r.stderr == ""
     obj = json.loads(r.stdout)
-    assert list(obj) == ["files", "errors", "warnings"]
+    # (issue 18 added problems, groups and consequences after the three summary keys)
+    assert list(obj) == ["files", "errors", "warnings", "problems", "groups", "consequences"]
     assert obj["errors"] == 0 and obj["warnings"] == 0
+    assert obj["problems"] == [] and obj["groups"] == [] and obj["consequences"] == []
     assert [list(f) for f in obj["files"]] == [FILE_KEYS] * 4
     assert [(f["dataset"], f["file"], f["records"], f["valid"]) for f in obj["files"]] == [
         ("customers", str(d / "customers.csv"), 2, 2), ("transactions", str(d / "transactions.csv"), 4, 4),
@@ -55,13 +57,14 @@ def test_valid_directory_table(tmp_path):
     assert lines[-1] == "OK: 0 error(s), 0 warning(s)"
 
 
-def test_csv_summary(tmp_path):
-    d = write_dir(tmp_path, {"deferrals.csv": None})
+def test_csv_has_every_problem_as_a_record(tmp_path):
+    # (issue 18: --format csv was the per-file summary, which stays in the JSON and the table)
+    d = write_dir(tmp_path, {"deferrals.csv": None, "customers.csv": CUSTOMERS.replace("phone", "mobile", 1)})
     r = run("--data-dir", str(d), "-f", "csv")
     assert r.exit_code == 0
     rows = list(csv.reader(io.StringIO(r.stdout)))
-    assert rows[0] == FILE_KEYS
-    assert rows[4] == ["deferrals", "(none)", "0", "0", "0", "0"]
+    assert rows == [["file", "line", "field", "severity", "kind", "message"],
+                    [str(d / "customers.csv"), "1", "mobile", "warning", "warning", "unknown column ignored"]]
 
 
 def test_errors_exit_1_and_every_problem_is_listed(tmp_path):
@@ -119,7 +122,10 @@ def test_gbk_detected_and_encoding_option(tmp_path):
     assert run("--data-dir", str(d), "--encoding", "gbk").exit_code == 0
     r = run("--data-dir", str(d), "--encoding", "utf-8")       # forbids the GB18030 fallback
     assert r.exit_code == 1
-    assert f"error: {d / 'customers.csv'}:2: not valid UTF-8 nor utf-8" in r.stderr
+    # (issue 18: this said "not valid UTF-8 nor utf-8")
+    assert f"error: {d / 'customers.csv'}:2: not valid UTF-8 (bad byte(s)" in r.stderr
+    assert "it reads as GBK/GB18030 (an Excel export): pass --encoding gb18030" in r.stderr
+    assert "nor utf-8" not in r.stderr
 
 
 def test_unknown_encoding_is_a_usage_error(tmp_path):

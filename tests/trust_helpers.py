@@ -27,9 +27,9 @@ from baitiao_cli.cli.app import app
 
 CUSTOMERS = (
     "customer_id,name,phone,id_number,opened_on,statement_day,monthly_income,credit_limit\n"
-    "C1,张三,13812345678,110101199001011234,2026-01-01,3,8000.00,5000.00\n"
-    "C2,王五,13900001111,110101199202022345,2026-01-15,3,,\n"
-    "C3,李四,13700002222,44030119880303345X,2026-01-01,10,,\n"
+    "C1,张三,13812345678,110003199001011234,2026-01-01,3,8000.00,5000.00\n"
+    "C2,王五,13900001111,110008199202022345,2026-01-15,3,,\n"
+    "C3,李四,13700002222,44000419880303345X,2026-01-01,10,,\n"
 )
 TRANSACTIONS = (
     "txn_id,customer_id,date,type,amount,installments,fee_rate,ref_txn_id,merchant,category\n"
@@ -46,7 +46,7 @@ FILES = {"customers.csv": CUSTOMERS, "transactions.csv": TRANSACTIONS, "repaymen
          "deferrals.csv": DEFERRALS}
 
 PHONES = ("13812345678", "13900001111", "13700002222")
-ID_NUMBERS = ("110101199001011234", "110101199202022345", "44030119880303345X")
+ID_NUMBERS = ("110003199001011234", "110008199202022345", "44000419880303345X")
 
 # Every command (and mode) that reads the data directory, as run on the book above: each exits 0
 # on the clean book (test_trust_corpus checks it). "{out}" is an empty folder for output files.

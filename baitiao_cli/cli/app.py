@@ -41,6 +41,17 @@ def report_error(exc: BaitiaoError) -> None:
         err.write(f"error: {exc}\n")
 
 
+def quiet_closed_pipe() -> None:
+    """The reader of stdout went away (``| head -1``): stop quietly, as coreutils do. Whatever is
+    still buffered is dropped (stdout now points at /dev/null), so nothing complains at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):   # not a real file (a test's stream): nothing to flush
+        pass
+
+
 class BaitiaoGroup(TyperGroup):
     """Maps the typed errors to exit codes for every command, in one place."""
 
@@ -50,6 +61,9 @@ class BaitiaoGroup(TyperGroup):
         except BaitiaoError as exc:
             report_error(exc)
             raise typer.Exit(int(exc.exit_status)) from None
+        except BrokenPipeError:
+            quiet_closed_pipe()
+            raise typer.Exit(int(ExitStatus.OK)) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - a bug: never dump customer data in a traceback
@@ -161,6 +175,9 @@ def main() -> None:
     installed = _install_sigterm()
     try:
         app()
+    except BrokenPipeError:             # (BAITIAO_DEBUG=1 lets it through invoke; or at click's exit)
+        quiet_closed_pipe()
+        raise SystemExit(0) from None
     except Terminated:
         sys.stderr.write("error: terminated (SIGTERM) before the end: files already written are complete, "
                          "the one being written was discarded, nothing was appended half-way\n")

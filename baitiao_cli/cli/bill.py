@@ -61,7 +61,7 @@ def _show(result: Billing, fmt: Format, customer: Optional[str]) -> None:
     elif fmt is Format.json:
         emit_document([("as_of", day.isoformat())], "statements", (r.json for r in result.rows))
     else:
-        table = batch_table([batch_table_row(r.summary, r.effective_due_date) for r in result.rows],
+        table = batch_table([batch_table_row(r.summary, r.effective_due_date, r.new_amount_fen) for r in result.rows],
                             sum(r.total_due_fen for r in result.rows), day)
         emit(fmt.value, json_obj=None, tables=[table], csv_table=summary_table([r.summary for r in result.rows]))
 

@@ -55,6 +55,9 @@ def command(as_of: AsOfOpt = None, compare: CompareOpt = None, out: OutOpt = Non
         raise UsageError(f"--compare: {earlier.isoformat()} must be before --as-of {day.isoformat()}")
     if out and Path(out).is_dir():
         raise UsageError(f"--out: {out} is a folder; give a file name")
+    if out and Path(out).suffix.lower() not in ("", ".csv"):
+        raise UsageError(f"--out: {out}: the collection worklist is written as CSV only; give a .csv file name "
+                         f"(--format {run.fmt.value} is the format of stdout)")
 
     report, rejected = overdue.run(lc, run.encoding, run.skip_invalid, day, earlier, shard=shard, jobs=run.jobs,
                                    out_path=out or None, on_warning=warn)

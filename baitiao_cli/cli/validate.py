@@ -1,8 +1,10 @@
 """``baitiao validate``: check every input file and report every problem (SPEC 5, 6).
 
-Every problem goes to stderr as ``error: file:line: field: message`` or ``warning: ...``;
-stdout gets a summary per dataset (file, records, valid, errors, warnings).
-Exit status: 0 no errors (warnings allowed); 1 errors; 2 usage (e.g. unknown --encoding).
+stderr: every problem of its own as ``error: file:line: field: message`` (or ``warning: ...``),
+then one line for the records rejected only because their customer (or the purchase they
+refund) was rejected. stdout: a summary per dataset and the problems grouped by file and field
+(table); every problem as a record (``--format json``: ``problems``; ``--format csv``: one row
+each). Exit status: 0 no errors (warnings allowed); 1 errors; 2 usage (e.g. unknown --encoding).
 """
 
 from __future__ import annotations
@@ -11,14 +13,27 @@ from ..environment import current
 from ..errors import Failed
 from ..render import Table, emit
 from ..services.validation import Validation, validate
+from ..views.problems import consequences, grouped, kind_of
 from .common import ConfigOpt, DataDirOpt, EncodingOpt, FormatOpt, Format, setup
 
 HEADERS = ("dataset", "file", "records", "valid", "errors", "warnings")
+PROBLEM_HEADERS = ("file", "line", "field", "severity", "kind", "message")
+
+
+def problem_records(v: Validation) -> list[dict]:
+    """Every problem as a record: ``{file, line, field, severity, kind, message}`` (line 0: the
+    whole file; kind: error | warning | consequence)."""
+    return [{"file": p.file, "line": p.line, "field": p.field, "severity": p.severity, "kind": kind_of(p),
+             "message": p.message} for p in v.problems]
 
 
 def summary_json(v: Validation) -> dict:
-    """The JSON summary: ``{"files":[{dataset,file,records,valid,errors,warnings}],"errors","warnings"}``."""
-    return {"files": [f._asdict() for f in v.files], "errors": v.errors, "warnings": v.warnings}
+    """``{"files":[{dataset,file,records,valid,errors,warnings}],"errors","warnings","problems":[…],
+    "groups":[{file,field,kind,count,first_line,message}],"consequences":[{file,count}]}``."""
+    return {"files": [f._asdict() for f in v.files], "errors": v.errors, "warnings": v.warnings,
+            "problems": problem_records(v),
+            "groups": [g._asdict() for g in grouped(v.problems)],
+            "consequences": [{"file": f, "count": n} for f, n in consequences(v.problems).items()]}
 
 
 def summary_table(v: Validation, data_dir) -> Table:
@@ -28,6 +43,25 @@ def summary_table(v: Validation, data_dir) -> Table:
     return Table(headers=HEADERS, rows=rows, title=f"validate {data_dir}",
                  align_right=frozenset({"records", "valid", "errors", "warnings"}),
                  footer=f"{verdict}: {v.errors} error(s), {v.warnings} warning(s)")
+
+
+def consequence_line(v: Validation) -> str:
+    """One line for every record rejected because its customer or purchase was ("" when none)."""
+    by_file = consequences(v.problems)
+    if not by_file:
+        return ""
+    n = sum(by_file.values())
+    return (f"{n} more record(s) rejected only because their customer (or the purchase they refund) was "
+            f"rejected: " + ", ".join(f"{f} {k}" for f, k in by_file.items())
+            + "; they follow from the problems above (--format json or csv lists each)")
+
+
+def groups_table(v: Validation) -> Table:
+    return Table(headers=("file", "field", "kind", "count", "first line", "first problem"),
+                 rows=[[g.file, g.field or "-", g.kind, g.count, g.first_line or "-", g.message]
+                       for g in grouped(v.problems)],
+                 title="Problems by file and field", align_right=frozenset({"count", "first line"}),
+                 wrap="first problem", footer=consequence_line(v))
 
 
 def command(
@@ -44,9 +78,13 @@ def command(
     found = validate(lc, encoding)
     err = current().stderr
     for p in found.problems:
-        err.write(f"{p.severity}: {p}\n")
+        if kind_of(p) != "consequence":
+            err.write(f"{p.severity}: {p}\n")
+    if consequences(found.problems):
+        err.write(f"error: {consequence_line(found)}\n")
     err.flush()
-    table = summary_table(found, lc.data_dir)
-    emit(fmt.value, json_obj=summary_json(found), tables=[table], csv_table=table)
+    tables = ([groups_table(found)] if found.problems else []) + [summary_table(found, lc.data_dir)]
+    records = Table(headers=PROBLEM_HEADERS, rows=[list(r.values()) for r in problem_records(found)])
+    emit(fmt.value, json_obj=summary_json(found), tables=tables, csv_table=records)
     if found.errors:
         raise Failed()   # every problem is already on stderr

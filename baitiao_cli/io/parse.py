@@ -54,11 +54,22 @@ def date_or_none(s: str):
     return None
 
 
+_EXCEL_DATE = re.compile(r"[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4}|[0-9]{5}(\.[0-9]+)?"
+                         r"|[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2}|[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日")
+EXCEL_DATE_HINT = ("; Excel rewrote the date: format the column as text or as yyyy-mm-dd "
+                   "(Format Cells > Custom) before saving")
+
+
+def excel_date_hint(s: str) -> str:
+    """The hint for a date as Excel shows or stores it (2025/10/23, 10/23/2025, 45953, 2025年10月23日)."""
+    return EXCEL_DATE_HINT if _EXCEL_DATE.fullmatch(s) else ""
+
+
 def parse_date(text: str) -> date:
     s = (text or "").strip()
     m = _DATE.match(s)
     if not m:
-        raise ValueError(f"not a date in YYYY-MM-DD form: {_show(text)}")
+        raise ValueError(f"not a date in YYYY-MM-DD form: {_show(text)}{excel_date_hint(s)}")
     try:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:

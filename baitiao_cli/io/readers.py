@@ -148,11 +148,7 @@ def decode(data: bytes, label: str, problems: list, encoding: Optional[str]) -> 
         try:
             text = data.decode(fallback)
         except UnicodeDecodeError as e:
-            bad = data[e.start:e.start + 4]
-            problems.append(Problem(label, _line_of_offset(data, e.start), "",
-                                    f"not valid UTF-8 nor {fallback} (bad byte(s) {bad.hex(' ')}); "
-                                    + ("check --encoding" if encoding else
-                                       "save the file as UTF-8 or pass --encoding")))
+            problems.append(_undecodable(label, data, e.start, fallback, encoding))
             return None
         return (text[1:] if text.startswith("\ufeff") else text), fallback
     bad = data[first_bad:first_bad + 4]
@@ -160,6 +156,24 @@ def decode(data: bytes, label: str, problems: list, encoding: Optional[str]) -> 
                             f"starts with a UTF-8 byte-order mark but is not valid UTF-8 "
                             f"(bad byte(s) {bad.hex(' ')})"))
     return None
+
+
+def _undecodable(label: str, data: bytes, start: int, fallback: str, encoding: Optional[str]) -> Problem:
+    """The bytes of the file are neither UTF-8 nor ``fallback``: worded without naming UTF-8 twice
+    (``--encoding utf-8`` on a GBK file) and with the way out."""
+    bad = data[start:start + 4]
+    where = f"(bad byte(s) {bad.hex(' ')})"
+    if fallback.lower().replace("_", "-") in ("utf-8", "utf8"):
+        try:
+            data.decode("gb18030")
+            return Problem(label, _line_of_offset(data, start), "",
+                           f"not valid UTF-8 {where}; it reads as GBK/GB18030 (an Excel export): "
+                           "pass --encoding gb18030 or save the file as 'CSV UTF-8'")
+        except UnicodeDecodeError:
+            return Problem(label, _line_of_offset(data, start), "", f"not valid UTF-8 {where}; check --encoding")
+    return Problem(label, _line_of_offset(data, start), "",
+                   f"not valid UTF-8 nor {fallback} {where}; "
+                   + ("check --encoding" if encoding else "save the file as UTF-8 or pass --encoding"))
 
 
 def _check_nul(text: str, label: str, problems: list) -> Optional[str]:

@@ -5,6 +5,8 @@
   was rejected).
 - ``before_opening``: a record may not be dated before its customer's account opened.
 - ``refund_or_purchase``, ``high_fee_rate``: the rules between the fields of a transaction.
+- ``personal_numbers``: a phone must be a mainland mobile number, an ID number 18 characters with a
+  real birth date and the right GB 11643 check digit: warnings only.
 - ``check_refunds``: refunds against the purchases they name, once the whole file is read.
 
 A row rule is ``rule(load, row, values, customer, line) -> bad`` (``load`` is the
@@ -24,6 +26,7 @@ from ..engine.model import PURCHASE, REFUND, WRITE_OFF
 from ..errors import Problem
 from .fields import ALL_CIDS, MISSING, all_match, clean_ids, message
 from .parse import CUSTOMER_ID, FEE_RATE_WARN, parse_customer_id
+from .personal import personal_numbers, personal_numbers_column
 
 _opened_on = attrgetter("opened_on")
 _customer_id = attrgetter("customer_id")
@@ -252,6 +255,11 @@ COLUMN_RULES = {"refund_or_purchase": refund_or_purchase_column, "high_fee_rate"
                 "adjustment_before_opening": checked_with_customers, "waiver_amount": waiver_amount_column,
                 "limit_before_opening": checked_with_customers,
                 "limit_given": limit_given_column}
+
+
+# the customers' personal numbers (warnings): ``io.personal``
+ROW_RULES["personal_numbers"] = personal_numbers
+COLUMN_RULES["personal_numbers"] = personal_numbers_column
 
 
 # --- refunds against their purchases ----------------------------------------------------------

@@ -72,7 +72,7 @@ CUSTOMER_REF = Field("customer_id", "customer_id", required=True)   # checked by
 CUSTOMERS = DatasetSpec(
     "customers", Customer, Field("customer_id", "customer_id", required=True),
     (Field("opened_on", "date", required=True), Field("name", "plain_text"), Field("phone", "plain_text"),
-     Field("id_number", "plain_text"), Field("statement_day", "statement_day"),
+     Field("id_number", "plain_text"), Rule("personal_numbers"), Field("statement_day", "statement_day"),
      Field("monthly_income", "optional_money"), Field("credit_limit", "optional_money")),
     of_customers=False, by_columns=True)
 

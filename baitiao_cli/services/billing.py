@@ -38,6 +38,7 @@ class BillRow(NamedTuple):
     summary: SummaryRow          # the summary.csv / --format csv row
     effective_due_date: date
     total_due_fen: int
+    new_amount_fen: int = 0      # what the new items add to the total due (principal and fees unpaid)
 
 
 class Billing(NamedTuple):
@@ -104,7 +105,8 @@ def _work(cfg, day: date, want_json: bool, want_text: bool, progress: Callable) 
                                        dumps(_with_cost(statement_json(acct, st), cost)) if want_json else None,
                                        statement_text(acct, st) + (minimum_only_text(cost) if cost else "")
                                        if want_text else None,
-                                       summary_row(acct, st), st.effective_due_date, st.total_due_fen))
+                                       summary_row(acct, st), st.effective_due_date, st.total_due_fen,
+                                       sum(ln.outstanding_fen for ln in st.new_items)))
                 if bar is not None:
                     bar.advance(task)
         finally:

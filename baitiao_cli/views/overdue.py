@@ -152,7 +152,7 @@ def worklist_rows(rep: Report) -> list[list[Any]]:
     return [[k, r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone), r.action or "",
              _date(r.action_since) or "", r.dpd, r.bucket, _date(r.oldest_due_date) or "", fen_str(r.overdue_fen),
              fen_str(r.late_fee_fen), fen_str(r.to_cure_fen), fen_str(r.total_owed_fen),
-             "yes" if r.frozen else "no", r.regulatory_class, REGULATORY_LABELS[r.regulatory_class], r.stage]
+             "true" if r.frozen else "false", r.regulatory_class, REGULATORY_LABELS[r.regulatory_class], r.stage]
             for k, r in enumerate(rep.accounts, 1)]
 
 
@@ -169,11 +169,12 @@ def tables(rep: Report) -> list[Table]:
     acct_rows = [[r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone), r.dpd, r.bucket,
                   fen_str(r.overdue_fen), fen_str(r.late_fee_fen), fen_str(r.total_owed_fen),
                   REGULATORY_LABELS[r.regulatory_class], r.stage, fen_str(r.ecl_fen), r.action or "-",
-                  _date(r.action_since) or "", "yes" if r.frozen else ""] for r in rep.accounts]
+                  _date(r.action_since) or "", "yes" if r.frozen else "no"] for r in rep.accounts]
     out = [Table(
         headers=("customer", "name", "phone", "DPD", "bucket", "overdue", "late fee", "total owed", "class",
                  "stage", "ECL", "action", "since", "frozen"),
         rows=acct_rows, title=f"Overdue accounts on {rep.as_of.isoformat()}, in collection priority order",
+        drop=("phone", "since", "frozen", "stage", "ECL", "name", "class", "total owed"),
         align_right=frozenset({"DPD", "overdue", "late fee", "total owed", "stage", "ECL"}),
         lead=[f"OVERDUE REPORT {rep.as_of.isoformat()} · {s.overdue_accounts} overdue of {s.accounts} account(s) "
               f"with a balance · overdue {fen_str(s.overdue_fen)} · late fee {fen_str(s.late_fee_fen)} · "

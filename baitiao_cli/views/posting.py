@@ -202,13 +202,26 @@ def conversion_object(p: Posted) -> dict[str, Any]:
     }
 
 
+def _pct(rate: str, exact: bool = False) -> str:
+    """A rate of the JSON object as a table shows it: a percent (exact for a per-period fee rate)."""
+    from decimal import Decimal, InvalidOperation
+
+    from ..engine.money import percent_str
+    from .quote import exact_percent
+
+    try:
+        return exact_percent(Decimal(rate)) if exact else percent_str(Decimal(rate))
+    except InvalidOperation:          # (a request's rate as typed, refused before it was parsed)
+        return rate
+
+
 def _conversion_table(obj: dict[str, Any], name: str) -> Table:
     lead = [_headline(obj, "conversion", obj["conversion_id"], name),
             f"Statement {obj['statement_date']}: {obj['amount']} into {obj['terms']} periods on request of "
-            f"{obj['date']}" + (f" at {obj['fee_rate']} per period" if obj["fee_rate"] else "")]
+            f"{obj['date']}" + (f" at {_pct(obj['fee_rate'], True)} per period" if obj["fee_rate"] else "")]
     if obj["apr"] is not None:
-        lead.append(f"Total fee {obj['total_fee']} · 年化利率 APR {obj['apr']} (IRR method)")
-    rows = [[s["period"], s["statement_date"], s["due_date"], s["principal"], s["fee"], s["total"]]
+        lead.append(f"Total fee {obj['total_fee']} · 年化利率 APR {_pct(obj['apr'])} (IRR method)")
+    rows = [[f"{s['period']}/{obj['terms']}", s["statement_date"], s["due_date"], s["principal"], s["fee"], s["total"]]
             for s in obj["schedule"]]
     return Table(headers=("period", "statement", "due", "principal", "fee", "total"), rows=rows,
                  title="Statement installments (账单分期)", lead=tuple(lead),

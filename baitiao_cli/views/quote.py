@@ -14,7 +14,12 @@ if TYPE_CHECKING:
     from ..engine.quote import Quote
     from ..services.quote import Quotes
 
-SCHEDULE_HEADERS = ("period", "statement_date", "due_date", "principal", "fee", "total")
+SCHEDULE_HEADERS = ("period", "statement_date", "due_date", "principal", "fee", "total")   # JSON keys, CSV
+TABLE_HEADERS = ("period", "statement", "due", "principal", "fee", "total")
+# ``--format csv``: one shape for one or several --terms: a row per period, the quote's terms first
+# and its price on every row (rates as in the JSON: decimal strings)
+CSV_HEADERS = ("terms",) + SCHEDULE_HEADERS + ("fee_rate", "total_fee", "total_payable", "apr",
+                                               "effective_annual_rate", "apr_exceeds_cap")
 _MONEY_COLS = frozenset({"principal", "fee", "total", "1st payment", "total fee", "total payable"})
 _CENT = Decimal("0.01")
 
@@ -70,6 +75,17 @@ def _schedule_rows(qt: "Quote") -> list[list[Any]]:
              money_str(p.fee), money_str(p.total)] for p in qt.schedule]
 
 
+def _table_rows(qt: "Quote") -> list[list[Any]]:
+    return [[f"{row[0]}/{qt.terms}", *row[1:]] for row in _schedule_rows(qt)]
+
+
+def csv_table(quotes: list["Quote"]) -> Table:
+    return Table(headers=CSV_HEADERS, rows=[
+        [qt.terms, *row, rate_str(qt.fee_rate, exact=True), money_str(qt.total_fee), money_str(qt.total_payable),
+         rate_str(qt.apr, 4), rate_str(qt.effective_annual_rate, 4), "true" if qt.apr_exceeds_cap else "false"]
+        for qt in quotes for row in _schedule_rows(qt)])
+
+
 def _fee_line(qt: "Quote") -> str:
     if qt.terms == 1:
         return f"Total payable {money_str(qt.total_payable)} · no fee"
@@ -88,7 +104,7 @@ def _schedule_table(qt: "Quote", *, lead: bool) -> Table:
         lines = (_apr_headline(qt),) + ((cap,) if qt.apr_exceeds_cap else ())
     else:
         title += f" · APR {percent_str(qt.apr)}"
-    return Table(headers=SCHEDULE_HEADERS, rows=_schedule_rows(qt), title=title,
+    return Table(headers=TABLE_HEADERS, rows=_table_rows(qt), title=title,
                  align_right=frozenset({"period"}) | _MONEY_COLS, footer=_fee_line(qt), lead=lines)
 
 
@@ -97,7 +113,7 @@ def _comparison_table(quotes: list["Quote"]) -> Table:
                "fee rate/period", "above cap")
     rows = [[qt.terms, percent_str(qt.apr), percent_str(qt.effective_annual_rate), money_str(qt.schedule[0].total),
              money_str(qt.total_fee), money_str(qt.total_payable), exact_percent(qt.fee_rate),
-             "yes" if qt.apr_exceeds_cap else ""] for qt in quotes]
+             "yes" if qt.apr_exceeds_cap else "no"] for qt in quotes]
     first = quotes[0]
     lead = ["年化利率 APR (IRR method): "
             + " · ".join(f"{qt.terms} month{'s' if qt.terms > 1 else ''} {percent_str(qt.apr)}" for qt in quotes)]
@@ -149,10 +165,8 @@ def _quotes(r: "Quotes") -> dict[str, Any]:
     if len(r.quotes) == 1:
         qt = r.quotes[0]
         return {"json_obj": quote_json(qt, r.customer_id, extra),
-                "tables": [_with_offer_line(_schedule_table(qt, lead=True), r)]}
-    csv_table = Table(headers=("terms",) + SCHEDULE_HEADERS,
-                      rows=[[qt.terms] + row for qt in r.quotes for row in _schedule_rows(qt)])
+                "tables": [_with_offer_line(_schedule_table(qt, lead=True), r)], "csv_table": csv_table([qt])}
     return {"json_obj": {"quotes": [quote_json(qt, r.customer_id, extra) for qt in r.quotes]},
             "tables": [_with_offer_line(_comparison_table(r.quotes), r)]
             + [_schedule_table(qt, lead=False) for qt in r.quotes],
-            "csv_table": csv_table}
+            "csv_table": csv_table(r.quotes)}

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 CSV_HEADERS = ("customer_id", "name", "score", "grade", "pd", "credit_limit", "manual_limit", "available_credit",
                "allowed_terms", "fee_rate", "dpd", "credit_line_frozen", "reason_1", "reason_2", "reason_3",
                "reason_4")
-_SHARE_PLACES = Decimal("0.1")
+_SHARE_PLACES = Decimal("0.01")   # shares in tables: a percent with 2 places, as overdue-report
 
 
 def terms_text(terms: tuple[int, ...]) -> str:
@@ -135,9 +135,17 @@ def customers(r: "CustomerScores", fmt: str) -> dict[str, Any]:
 def _csv_row(s: "CustomerScore") -> list:
     reasons = list(s.reasons) + [""] * (4 - len(s.reasons))
     return [s.customer_id, s.name, s.score, s.offer.grade, s.pd, money_str(s.offer.credit_limit),
-            "yes" if s.offer.manual_limit else "", money_str(s.available_credit),
+            "true" if s.offer.manual_limit else "false", money_str(s.available_credit),
             terms_text(s.offer.allowed_terms), rate_str(s.offer.fee_rate, exact=True), s.dpd,
-            "yes" if s.frozen else "", *reasons]
+            "true" if s.frozen else "false", *reasons]
+
+
+def fee_text(rate: Decimal, terms: tuple) -> str:
+    """A per-period fee rate in a table: a percent never rounded ("0.75%"); "-" when no term is
+    allowed (no credit: no fee is charged)."""
+    from .quote import exact_percent
+
+    return exact_percent(rate) if terms else "-"
 
 
 def _book_tables(r: "CustomerScores") -> list[Table]:
@@ -148,9 +156,10 @@ def _book_tables(r: "CustomerScores") -> list[Table]:
         rows=[[s.customer_id, s.name, s.score, s.offer.grade, s.pd,
                money_str(s.offer.credit_limit) + (" (manual)" if s.offer.manual_limit else ""),
                money_str(s.available_credit) + (" frozen" if s.frozen else ""),
-               terms_text(s.offer.allowed_terms), rate_str(s.offer.fee_rate, exact=True),
+               terms_text(s.offer.allowed_terms), fee_text(s.offer.fee_rate, s.offer.allowed_terms),
                s.reasons[0] if s.reasons else ""] for s in scored],
         title=f"{len(scored)} customers scored on {r.as_of.isoformat()} with {r.model_path.name}",
+        wrap="main reason", drop=("name", "available", "fee/period", "terms", "PD"),
         align_right=frozenset({"score", "PD", "limit", "available", "fee/period"}))
     grades = _ordered_grades(r)
     counts = _grade_counts(r)
@@ -160,9 +169,10 @@ def _book_tables(r: "CustomerScores") -> list[Table]:
         headers=("grade", "scores", "customers", "share", "expected defaults", "limit", "terms", "fee/period"),
         rows=[[g.grade, score_range(grades, k), counts[g.grade],
                f"{(Decimal(counts[g.grade]) * 100 / n).quantize(_SHARE_PLACES)}%", str(expected[g.grade]),
-               money_str(g.base_limit), terms_text(g.terms), rate_str(g.fee_rate, exact=True)]
+               money_str(g.base_limit), terms_text(g.terms), fee_text(g.fee_rate, g.terms)]
               for k, g in enumerate(grades)],
         title=f"Grades · expected defaults (sum of the PDs: 90+ DPD within 12 months) {_expected_total(r)}",
+        drop=("terms", "fee/period", "scores"),
         align_right=frozenset({"customers", "share", "expected defaults", "limit", "fee/period"}))
     return [main, summary]
 
@@ -195,23 +205,25 @@ def _detail_tables(s: "CustomerScore", r: "CustomerScores") -> list[Table]:
 
     o = s.offer
     head = Table(
-        headers=("", ""),
+        headers=("measure", "value"),
         rows=[["score", s.score], ["grade", o.grade], ["PD (90+ DPD in 12 months)", s.pd],
               ["credit limit", money_str(o.credit_limit) + (" (manual limit)" if o.manual_limit else "")],
               ["unpaid principal", money_str(s.unpaid_principal)],
               ["available credit", money_str(s.available_credit)
                + (f" (credit line frozen: {s.dpd} days past due)" if s.frozen else "")],
               ["allowed terms", terms_text(o.allowed_terms)],
-              ["fee rate per period", rate_str(o.fee_rate, exact=True)]],
-        title=f"{s.customer_id} {s.name} on {s.as_of.isoformat()} ({r.model_path.name})",
-        lead=tuple(f"reason {k}: {reason}" for k, reason in enumerate(s.reasons, 1)) or ("no reason: no points lost",))
+              ["fee rate per period", fee_text(o.fee_rate, o.allowed_terms)]],
+        title=f"{s.customer_id} {s.name} on {s.as_of.isoformat()} ({r.model_path.name})")
+    reasons = Table(headers=("#", "reason"), rows=[[k, reason] for k, reason in enumerate(s.reasons, 1)],
+                    title="Reasons (most points lost first)", wrap="reason",
+                    footer="" if s.reasons else "no reason: no points lost")
     f = s.features.as_dict()
     feats = Table(
         headers=("feature", "value", "points lost", "meaning"),
         rows=[[k, "missing" if f[k] is None else feature_text(f[k]),
                str(s.points_lost[k]) if k in s.points_lost else "not in model", MEANINGS[k]] for k in FEATURE_NAMES],
-        title="Features", align_right=frozenset({"value", "points lost"}))
-    return [head, feats]
+        title="Features", align_right=frozenset({"value", "points lost"}), wrap="meaning")
+    return [head, reasons, feats]
 
 
 def table_scores(r: "TableScores") -> dict[str, Any]:

@@ -27,14 +27,13 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
-from unicodedata import east_asian_width
 
 from ..engine.account import (
     ACT_CREDIT_APPLIED, ACT_PAYMENT, ACT_REFUND, ACT_SETTLEMENT, Account, Statement, StatementLine,
 )
 from ..engine.money import fen_str, to_fen
 from ..privacy import mask_phone
-from ..render import Table
+from ..render import Table, display_width
 
 if TYPE_CHECKING:
     from ..engine.minimum_only import MinimumOnlyCost
@@ -213,10 +212,8 @@ def _cols(rows: list[list[str]], right: set[int]) -> list[str]:
 
 
 def _width(s: str) -> int:
-    """Display width: wide (CJK) characters take two columns."""
-    if s.isascii():
-        return len(s)
-    return sum(2 if east_asian_width(ch) in ("W", "F") else 1 for ch in s)
+    """Display width in terminal cells (``render.display_width``): wide (CJK) characters take two."""
+    return display_width(s)
 
 
 def statement_text(account: Account, st: Statement) -> str:
@@ -243,7 +240,7 @@ def statement_text(account: Account, st: Statement) -> str:
     def row(ln: StatementLine) -> list[str]:
         return [KIND_LABEL.get(ln.kind, ln.kind), ln.txn_id, f"{ln.period}/{ln.periods}", fen_str(ln.principal_fen),
                 fen_str(ln.fee_fen), fen_str(ln.principal_fen + ln.fee_fen), fen_str(ln.outstanding_fen),
-                ln.due_date.isoformat()]
+                _due(ln, st)]
 
     lines.append("New purchases and installments billed on this statement")
     lines += _cols([head] + [row(ln) for ln in st.new_items], right) if st.new_items else ["  (none)"]
@@ -285,19 +282,22 @@ def statement_text(account: Account, st: Statement) -> str:
 
 BATCH_HEADERS = ("customer", "name", "phone", "statement", "due", "new", "carried", "late fee", "payments",
                  "total due", "minimum due", "available")
+# left out first on a narrow terminal; customer, due, new, total due and minimum due always stay
+BATCH_DROP = ("phone", "statement", "available", "payments", "name", "late fee", "carried")
 _BATCH_MONEY = frozenset({"new", "carried", "late fee", "payments", "total due", "minimum due", "available"})
 
 
-def batch_table_row(s: SummaryRow, effective_due_date: date) -> list[Any]:
-    """The ``bill --format table`` row of a batch statement, from its summary row."""
-    return [s.customer_id, s.name, s.phone, s.statement_date, effective_due_date.isoformat(), s.new_principal,
+def batch_table_row(s: SummaryRow, effective_due_date: date, new_amount_fen: int) -> list[Any]:
+    """The ``bill --format table`` row of a batch statement, from its summary row: "new" is what the
+    new items add (principal and fees still unpaid), so new + carried + late fee = total due."""
+    return [s.customer_id, s.name, s.phone, s.statement_date, effective_due_date.isoformat(), fen_str(new_amount_fen),
             s.carried_amount, s.late_fee, s.payments, s.total_due, s.minimum_due, s.available_credit]
 
 
 def batch_table(rows: Sequence[Sequence[Any]], total_due_fen: int, day: date) -> Table:
     """The batch run as one table: a row per statement (``batch_table_row``), the total due below."""
     return Table(headers=BATCH_HEADERS, rows=rows, title=f"statements dated {day.isoformat()}",
-                 align_right=_BATCH_MONEY, footer=f"{len(rows)} statement(s) · total due {fen_str(total_due_fen)}")
+                 align_right=_BATCH_MONEY, drop=BATCH_DROP, footer=f"{len(rows)} statement(s) · total due {fen_str(total_due_fen)}")
 
 
 def summary_table(rows: Sequence[SummaryRow]) -> Table:
@@ -319,11 +319,19 @@ def _lead(account: Account, st: Statement) -> list[str]:
     return lead
 
 
+def _due(ln: StatementLine, st: Statement) -> str:
+    """An item's due date as the customer must pay it: the deferred date for the items of a
+    deferred statement (its original due date)."""
+    if st.deferred_due_date and ln.due_date == st.due_date:
+        return st.effective_due_date.isoformat()
+    return ln.due_date.isoformat()
+
+
 def customer_tables(account: Account, st: Statement) -> list[Table]:
     """One statement on a terminal: its items (with the headline), the activity, what comes next."""
     rows = [[KIND_LABEL.get(ln.kind, ln.kind), ln.txn_id, f"{ln.period}/{ln.periods}", fen_str(ln.principal_fen),
              fen_str(ln.fee_fen), fen_str(ln.principal_fen + ln.fee_fen), fen_str(ln.outstanding_fen),
-             ln.due_date.isoformat(), "carried" if carried else "new"]
+             _due(ln, st), "carried" if carried else "new"]
             for carried, lines in ((False, st.new_items), (True, st.carried_items)) for ln in lines]
     items = Table(headers=("kind", "txn", "period", "principal", "fee", "amount", "unpaid", "due", "status"),
                   rows=rows, title="Items", lead=_lead(account, st),
