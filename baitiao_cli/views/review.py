@@ -60,6 +60,7 @@ def review(result) -> Report:
              "; ".join(d.reasons)] for d in decisions]
     table = Table(headers=("customer", "name", "action", "limit", "new limit", "streak", "used", "grade", "DPD",
                            "reasons"), rows=rows, title=f"Credit-line review on {obj['as_of']} (提额)", lead=lead,
+                  wrap="reasons", drop=("name", "grade", "used", "DPD"),
                   align_right=frozenset({"limit", "new limit", "streak", "used", "DPD"}))
     csv_rows = [[c["customer_id"], c["name"], c["action"], c["current_limit"], c["new_limit"], c["on_time_streak"],
                  c["utilisation"] or "", c["grade"], c["score"], c["pd"], c["dpd"], c["cap"], c["change"] or "",
