@@ -232,6 +232,8 @@ def run_size(customers: int, seed: int, jobs_list: list[int], repeat: int, with_
                      baitiao("overdue-report", *common, "--as-of", AS_OF, "--format", "json", *j)))
         if revolving and jobs == 1:
             cmds.append(("score --format json", baitiao("score", *common, "--as-of", AS_OF, "--format", "json")))
+        if jobs == 1:             # the monthly credit-line review (SPEC 4.12): one process only
+            cmds.append(("review --format json", baitiao("review", *common, "--as-of", AS_OF, "--format", "json")))
         for name, cmd in cmds:
             if cmd is None:      # bill --out: a fresh folder per run
                 walls, rss, pss = [], 0, 0

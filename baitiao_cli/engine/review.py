@@ -23,6 +23,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Optional
 
 from .account import Account
+from .calendar import statement_dates_between
 from .model import LIMIT_CUT, LIMIT_FREEZE, LIMIT_RAISE, LIMIT_UNFREEZE
 from .scoring import credit_limit, grade_for
 
@@ -56,15 +57,19 @@ class ReviewDecision:
 
 
 def utilisation(account: Account, limit: Decimal) -> Optional[Decimal]:
-    """Average billed (principal + fee of the items billed) per statement, over the last 6 statements
-    on or before the account's date, divided by ``limit`` (None when the limit is 0; 0 without statements)."""
+    """Average billed per statement over the last 6 statements on or before the account's date
+    (principal less refunds + fee of the items billed on them; an early settlement's items are not
+    billed by a statement), divided by ``limit``: None when the limit is 0; 0 without statements."""
     if limit <= 0:
         return None
-    recent = [s for s in account.statements if s.statement_date <= account.as_of][-WINDOW:]
-    if not recent:
+    c = account.customer
+    dates = statement_dates_between(c.opened_on, account.as_of, c.statement_day)[-WINDOW:]
+    if not dates:
         return Decimal("0.0000")
-    billed = sum(ln.principal_fen + ln.fee_fen for s in recent for ln in s.new_items)
-    return (Decimal(billed) / 100 / len(recent) / limit).quantize(_PLACES)
+    recent = set(dates)
+    billed = sum(i.principal_fen - i.principal_refunded_fen + i.fee_fen for i in account.items
+                 if i.statement_date in recent and not i.accelerated)
+    return (Decimal(billed) / 100 / len(dates) / limit).quantize(_PLACES)
 
 
 def grade_cap(account: Account, score: "CustomerScore", cfg: "Config") -> Decimal:

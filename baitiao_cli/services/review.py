@@ -1,8 +1,7 @@
 """``review``: the credit-line review of every customer (or one) on a date; ``--apply`` appends the
 changes to the ``limits`` journal (SPEC 4.12; docs/review.md).
 
-Each customer is replayed to ``as_of`` with every statement (the streak and the utilisation read
-them), scored with the configured model (``engine.customer_score.score_account``, as ``score``
+Each customer is replayed to ``as_of`` (the streak and the utilisation read its items), scored with the configured model (``engine.customer_score.score_account``, as ``score``
 does, with the limit in force) and decided by ``engine.review.decide``.
 
 ``--apply --ref R`` works like a posting (``services.posting``): under the journal lock, torn
@@ -61,7 +60,7 @@ def decisions(dataset, cfg, model, as_of: date, customer: Optional[str] = None, 
     """The review of every customer opened on or before ``as_of`` (or only ``customer``), ignoring the
     limits journal's records of ``without_ref``."""
     from ..engine.customer_score import score_account
-    from ..engine.ledger import STATEMENTS_ALL, group_by_customer, replay
+    from ..engine.ledger import STATEMENTS_NONE, group_by_customer, replay
     from ..engine.limits import limit_state, limits_by_customer
     from ..engine.review import decide, grade_cap
 
@@ -76,7 +75,7 @@ def decisions(dataset, cfg, model, as_of: date, customer: Optional[str] = None, 
         state = limit_state(changes, as_of)
         eff = c if state is None else c._replace(credit_limit=state.usable)
         t, r, d, v, k = groups[c.customer_id]
-        acct = replay(eff, t, r, d, cfg, as_of, statements=STATEMENTS_ALL, conversions=v, corrections=k)
+        acct = replay(eff, t, r, d, cfg, as_of, statements=STATEMENTS_NONE, conversions=v, corrections=k)
         score = score_account(acct, model, cfg.scoring, cfg)
         current = (state.limit if state is not None else
                    c.credit_limit.quantize(_FEN) if c.credit_limit is not None else grade_cap(acct, score, cfg))
