@@ -355,7 +355,7 @@ OPTION_CASES = (
     [(c, "--format", "xml") for c in [*DATA_COMMANDS, "quote", "train --features", "train --from-history"]]
     + [(c, "--as-of", v) for c in ["bill", "bill --out", "repay", "defer", "convert", "overdue-report", "score",
                                     "train --features", "train --from-history", "reverse", "waive", "write-off",
-                                    "review", "review --apply"]
+                                    "review", "review --apply", "balance"]
        for v in BAD_DATES]
     + [(c, "--date", v) for c in ["quote", "quote --customer", "repay", "repay --dry-run", "defer", "convert",
                                   "reverse", "waive", "write-off --dry-run"]
@@ -379,6 +379,7 @@ OPTION_CASES = (
     + [("reverse", "--target", v) for v in ["../x", "", "R 1", "R" * 65]]
     + [("review --apply", "--ref", v) for v in ["../x", "", "R 1", "R" * 65]]
     + [("review", "--customer", v) for v in BAD_IDS]
+    + [("balance", "--customer", v) for v in BAD_IDS]
     + [("waive", "--component", v) for v in ["", "principal", "late-fee", "x"]]
     + [(c, "--reason", v) for c in ["reverse", "waive", "write-off"] for v in ["a\x01b", "x" * 201]]
     + [("waive", "--reason", v) for v in ["", "   "]]
@@ -418,7 +419,7 @@ def test_the_matrix_covers_every_command():
     registered = {c.name for c in app.registered_commands}
     covered = {c.split()[0] for c, _, _ in OPTION_CASES}
     assert registered == covered == {"quote", "bill", "repay", "defer", "convert", "overdue-report", "score", "train",
-                                     "validate", "reverse", "waive", "write-off", "review"}
+                                     "validate", "reverse", "waive", "write-off", "review", "balance"}
     assert {c.split()[0] for c in DATA_COMMANDS} == registered - {"train"}   # train --from-history: its own test
 
 

@@ -84,6 +84,7 @@ DATA_COMMANDS: dict[str, list[str]] = {
     "write-off": ["write-off", "--customer", "C2", "--date", "2026-08-12", "--ref", "WO-1", "--as-of", "2026-08-12"],
     "write-off --dry-run": ["write-off", "--customer", "C2", "--date", "2026-08-12", "--ref", "WO-1", "--as-of",
                             "2026-08-12", "--dry-run"],
+    "balance": ["balance", "--customer", "C1", "--as-of", "2026-03-05"],
     "review": ["review", "--as-of", "2026-03-05"],
     "review --apply": ["review", "--as-of", "2026-03-05", "--apply", "--ref", "RV-1"],
     "overdue-report": ["overdue-report", "--as-of", "2026-03-05"],

@@ -115,6 +115,7 @@ from . import bill as _bill;  app.command("bill")(_bill.command)  # noqa: E402,E
 from . import repay as _repay;  app.command("repay")(_repay.command)  # noqa: E402,E702
 from . import defer as _defer;  app.command("defer")(_defer.command)  # noqa: E402,E702
 from . import convert as _convert;  app.command("convert")(_convert.command)  # noqa: E402,E702
+from . import balance as _balance;  app.command("balance")(_balance.command)  # noqa: E402,E702
 from . import reverse as _reverse;  app.command("reverse")(_reverse.command)  # noqa: E402,E702
 from . import waive as _waive;  app.command("waive")(_waive.command)  # noqa: E402,E702
 from . import write_off as _write_off;  app.command("write-off")(_write_off.command)  # noqa: E402,E702
