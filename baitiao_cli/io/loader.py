@@ -311,14 +311,7 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
     counts = {name: (loaded[name].read if name in loaded else 0) for name in listed}
     skipped = {name: counts[name] - len(accepted.get(name, ())) for name in listed}
     problems.sort(key=lambda p: (order.get(p.file, len(DATASETS)), p.line))
-    dataset = Dataset(customers=tuple(accepted.get("customers", ())),
-                      transactions=tuple(accepted.get("transactions", ())),
-                      repayments=tuple(accepted.get("repayments", ())),
-                      deferrals=tuple(accepted.get("deferrals", ())),
-                      conversions=tuple(accepted.get("conversions", ())),
-                      adjustments=tuple(accepted.get("adjustments", ())),
-                      reversals=tuple(accepted.get("reversals", ())),
-                      limits=tuple(accepted.get("limits", ())))
+    dataset = Dataset(**{name: tuple(accepted.get(name, ())) for name in DATASETS})
     return LoadResult(dataset=dataset, problems=tuple(problems), files=files, counts=counts,
                       skipped=skipped, labels=labels)
 
