@@ -127,3 +127,22 @@ def replay_split(r, status) -> tuple[ScenarioShare, ...]:
         if c is not None:
             add_weight(od, c, i.outstanding_fen)
     return account_split(status.total_owed_fen, status.overdue_amount_fen, rec, od)
+
+
+def purchase_mismatch(txn, cfg) -> tuple[str, str] | None:
+    """``(field, reason)`` when a purchase does not fit the scenario its category picks: a term
+    ``scenarios.NAME.terms`` does not allow, or an explicit ``fee_rate`` other than the scenario's
+    rate for the term; None when it fits or its category names no scenario (``validate`` warns)."""
+    sc = cfg.scenario(txn.category) if cfg.scenarios and txn.category else None
+    if sc is None:
+        return None
+    periods = txn.installments or 1
+    if periods not in sc.terms:
+        return ("installments", f"{periods} installment(s) not allowed in scenario {sc.name} (category "
+                                f"{txn.category}); allowed terms: {', '.join(map(str, sc.terms))} "
+                                f"(scenarios.{sc.name}.terms); priced by pricing.fee_rates")
+    rate = sc.fee_rate_for(periods)
+    if txn.fee_rate is not None and periods > 1 and rate is not None and txn.fee_rate != rate:
+        return ("fee_rate", f"{txn.fee_rate} differs from scenario {sc.name}'s rate {rate} for {periods} "
+                            f"installments (scenarios.{sc.name}.fee_rates); the row's rate is used")
+    return None
