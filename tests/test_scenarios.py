@@ -336,3 +336,18 @@ def test_by_scenario_sums_to_the_portfolio(book, with_scenario):
         assert t.accounts <= s.accounts and t.overdue_accounts <= s.overdue_accounts
         for _name, d30 in t.delinquency:
             assert d30.accounts <= t.accounts and d30.amount_fen <= t.receivables_fen
+
+
+def test_a_statement_installment_counts_for_its_largest_converted_purchase():
+    from baitiao_cli.engine.model import Conversion
+
+    c = Customer("C1", date(2026, 1, 1), 3)
+    txns = [Txn("T1", "C1", date(2026, 1, 10), D("600.00"), "purchase", 1, category="education"),
+            Txn("T2", "C1", date(2026, 1, 12), D("400.00"), "purchase", 1, category="online")]
+    conv = [Conversion("V1", "C1", date(2026, 2, 3), date(2026, 2, 5), D("800.00"), 3)]
+    st_ = overdue_status(c, txns, [], [], Config(), date(2026, 2, 5), conv, by_scenario=True)
+    # the 800.00 converted is taken in allocation order: T1 600.00 (older), then T2 200.00 -> the plan
+    # counts for T1's education. Left: T2 200.00 billed (online) + the plan's 800.00 unbilled
+    # principal (education); receivables 1000.00, nothing overdue.
+    assert st_.overdue.total_owed_fen == 100000
+    assert st_.scenarios == (("education", 80000, 0), ("online", 20000, 0))

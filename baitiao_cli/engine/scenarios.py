@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import Iterable, NamedTuple
 
+from .account import CONVERSION_ITEM, INSTALLMENT_ITEM, PURCHASE_ITEM
+
 NO_CATEGORY = ""   # the scenario of purchases without a category
 
 
@@ -92,41 +94,53 @@ def largest_taken(taken: Iterable[tuple[str, int]]) -> str:
 def replay_split(r, status) -> tuple[ScenarioShare, ...]:
     """:func:`account_split` of a replay (``engine.replay.Replay``, run to ``status.as_of``) and
     its ``overdue()`` status; ``()`` for a written-off account or one that owes nothing."""
-    from .account import CONVERSION_ITEM, DEFERRAL_FEE_ITEM
-
     if status.written_off is not None or not (status.total_owed_fen or status.overdue_amount_fen):
         return ()
     purchases = r.purchase_by_id
-    converted = None
-
-    def category(kind: str, txn_id: str) -> str | None:
-        nonlocal converted
-        if kind == DEFERRAL_FEE_ITEM:
-            return None
-        if kind == CONVERSION_ITEM:
-            if converted is None:
-                converted = {c.conversion_id: largest_taken(c.taken) for c in r.converted.values()}
-            txn_id = converted.get(txn_id, "")
-        p = purchases.get(txn_id)
-        return p.txn.category if p is not None else NO_CATEGORY
-
+    other = _OtherCategories(r)
     rec: dict[str, int] = {}
     for w in r.items:
-        if w.balance > 0:
-            c = category(w.kind, w.txn_id)
+        b = w.balance
+        if b > 0:
+            c = purchases[w.txn_id].txn.category if w.kind in _OF_A_PURCHASE else other(w.kind, w.txn_id)
             if c is not None:
-                add_weight(rec, c, w.balance)
+                rec[c] = rec.get(c, 0) + b
     for p in r.to_bill:
         if p.uncancelled > p.billed:
-            c = category(p.kind, p.txn_id)
+            c = p.txn.category if p.kind in _OF_A_PURCHASE else other(p.kind, p.txn_id)
             if c is not None:
-                add_weight(rec, c, p.unbilled_principal())
+                rec[c] = rec.get(c, 0) + p.unbilled_principal()
     od: dict[str, int] = {}
     for i in status.items:
-        c = category(i.kind, i.txn_id)
+        c = purchases[i.txn_id].txn.category if i.kind in _OF_A_PURCHASE else other(i.kind, i.txn_id)
         if c is not None:
             add_weight(od, c, i.outstanding_fen)
+    if len(rec) == 1 and (not od or od.keys() == rec.keys()):        # one scenario: nothing to split
+        (c,) = rec
+        return (ScenarioShare(c, status.total_owed_fen, status.overdue_amount_fen),)
     return account_split(status.total_owed_fen, status.overdue_amount_fen, rec, od)
+
+
+_OF_A_PURCHASE = frozenset({PURCHASE_ITEM, INSTALLMENT_ITEM})
+
+
+class _OtherCategories:
+    """The category of an item that is not a purchase's own: a statement installment's (its
+    largest converted purchase's), None for a deferral fee (a charge: no weight)."""
+
+    __slots__ = ("r", "converted")
+
+    def __init__(self, r):
+        self.r = r
+        self.converted = None
+
+    def __call__(self, kind: str, txn_id: str):
+        if kind != CONVERSION_ITEM:
+            return None
+        if self.converted is None:
+            self.converted = {c.conversion_id: largest_taken(c.taken) for c in self.r.converted.values()}
+        p = self.r.purchase_by_id.get(self.converted.get(txn_id, ""))
+        return p.txn.category if p is not None else NO_CATEGORY
 
 
 def purchase_mismatch(txn, cfg) -> tuple[str, str] | None:
