@@ -351,3 +351,20 @@ def test_a_statement_installment_counts_for_its_largest_converted_purchase():
     # principal (education); receivables 1000.00, nothing overdue.
     assert st_.overdue.total_owed_fen == 100000
     assert st_.scenarios == (("education", 80000, 0), ("online", 20000, 0))
+
+
+def test_quote_for_a_customer_in_a_scenario(tmp_path):
+    d = write_book(tmp_path)     # C1: grade C on 2026-03-01 (terms 1, 3, 6, 12; 0.6% a period)
+    base = ["quote", "--data-dir", str(d), "--config", config_file(tmp_path), "--amount", "1200", "--date",
+            "2026-03-01", "--customer", "C1", "--scenario", "education"]
+    r = invoke(base + ["--terms", "12", "--format", "json"])
+    assert r.exit_code == 0, r.stderr
+    q = json.loads(r.stdout)
+    # the scenario's 0.4% instead of the grade's 0.6%: 1200 x 0.004 = 4.80 x 12 = 57.60
+    assert (q["grade"], q["grade_fee_rate"], q["fee_rate"], q["total_fee"], q["fee_rate_source"]) == (
+        "C", "0.0060", "0.0040", "57.60", "scenario")
+    # 3: allowed by the grade, not by education; 24: allowed by education, not by grade C
+    r = invoke(base + ["--terms", "3"])
+    assert r.exit_code == 1 and "not allowed in scenario education" in r.stderr
+    r = invoke(base + ["--terms", "24"])
+    assert r.exit_code == 1 and "24 installment(s) not allowed for this grade" in r.stderr
