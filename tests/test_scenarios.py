@@ -226,6 +226,7 @@ def test_split_fen_by_largest_remainder():
     assert split_fen(1000, {"a": 2, "b": 1}) == {"a": 667, "b": 333}
     assert split_fen(0, {"a": 5}) == {"a": 0}
     assert split_fen(7, {"x": 3}) == {"x": 7}
+    assert split_fen(5, {"a": 0, "b": 0}) == {"a": 3, "b": 2}     # no weight: equal shares, 2 each + 1 to "a"
 
 
 def test_account_split_falls_back_when_nothing_is_behind_the_amount():
@@ -368,3 +369,13 @@ def test_quote_for_a_customer_in_a_scenario(tmp_path):
     assert r.exit_code == 1 and "not allowed in scenario education" in r.stderr
     r = invoke(base + ["--terms", "24"])
     assert r.exit_code == 1 and "24 installment(s) not allowed for this grade" in r.stderr
+
+
+def test_zero_principal_periods_carry_no_weight():
+    # 0.02 over 3 periods: principals 0.00, 0.00, 0.02 (P/N rounded down, the last takes the rest)
+    c = Customer("C1", date(2026, 1, 1), 3)
+    txns = [Txn("T1", "C1", date(2026, 1, 10), D("0.02"), "purchase", 3, D("0"), category="education"),
+            Txn("T2", "C1", date(2026, 1, 10), D("0.02"), "purchase", 3, D("0"), category="online")]
+    st_ = overdue_status(c, txns, [], [], Config(), date(2026, 1, 20), by_scenario=True)
+    # nothing billed yet: 0.02 + 0.02 unbilled = 4 fen, weights 2 : 2
+    assert st_.scenarios == (("education", 2, 0), ("online", 2, 0))

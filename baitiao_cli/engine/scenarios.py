@@ -41,12 +41,15 @@ class ScenarioShare(NamedTuple):
 def split_fen(total: int, weights: dict[str, int]) -> dict[str, int]:
     """``total`` fen shared in proportion to ``weights`` (positive integers), summing to ``total``
     exactly: each gets ``floor(total * w / W)``; the fen left go one each to the largest remainders
-    (ties: category name). ``weights`` must not be empty unless ``total`` is 0."""
+    (ties: category name). ``weights`` must not be empty unless ``total`` is 0; all-zero weights
+    share equally."""
     if not total:
         return dict.fromkeys(weights, 0)
     if len(weights) == 1:
         return {k: total for k in weights}
     whole = sum(weights.values())
+    if not whole:
+        weights, whole = dict.fromkeys(weights, 1), len(weights)
     shares = {}
     rems = []
     given = 0
@@ -109,7 +112,7 @@ def replay_split(r, status) -> tuple[ScenarioShare, ...]:
         if p.uncancelled > p.billed:
             c = p.txn.category if p.kind in _OF_A_PURCHASE else other(p.kind, p.txn_id)
             if c is not None:
-                rec[c] = rec.get(c, 0) + p.unbilled_principal()
+                add_weight(rec, c, p.unbilled_principal())     # 0 for periods of 0.00 (0.02 over 3)
     od: dict[str, int] = {}
     for i in status.items:
         c = purchases[i.txn_id].txn.category if i.kind in _OF_A_PURCHASE else other(i.kind, i.txn_id)
