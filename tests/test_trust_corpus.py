@@ -369,6 +369,7 @@ OPTION_CASES = (
                                     "waive"]
        for v in BAD_AMOUNTS]
     + [(c, "--terms", v) for c in ["quote", "convert"] for v in ["x", "3.5", "1e1", ""]]
+    + [(c, "--scenario", v) for c in ["quote", "quote --customer"] for v in ["nope", ""]]   # none configured
     + [(c, "--fee-rate", v) for c in ["quote", "convert"] for v in ["x", "-0.1", "1e-3", "NaN", "0.5%", ""]]
     + [("defer", "--days", v) for v in ["x", "1.5", "1e1", ""]]
     + [(c, "--customer", v) for c in ["quote --customer", "bill --customer", "repay", "defer", "convert",

@@ -6,6 +6,10 @@ features, model, grade): the grade's per-period fee rate (unless ``--fee-rate`` 
 grade's allowed terms (another term is refused) and the available credit (credit limit less
 unpaid principal; 0 while the credit line is frozen): a larger amount is refused.
 
+With ``--scenario NAME`` (a ``[scenarios.NAME]`` table, SPEC 4.14) the scenario's fee rates price
+the quote (before a customer's grade rate; ``--fee-rate`` still wins) and a term it does not
+allow is refused (exit 1); a NAME the config does not have is a usage error (exit 2).
+
 Exit status: 0 quoted (an APR above ``pricing.apr_cap`` is only a warning unless
 ``pricing.enforce_cap`` is true); 1 a term that is not offered (by the config or, with
 ``--customer``, by the customer's grade), an amount above the customer's available credit, an
@@ -57,6 +61,10 @@ def command(
         "--fee-rate", metavar="RATE", help="Per-period flat fee rate, e.g. 0.005 (default: pricing.fee_rates for the term; "
                                            "with --customer, the grade's rate).",
         show_default=False)] = None,
+    scenario: Annotated[Optional[str], typer.Option(
+        "--scenario", metavar="NAME", help="Price by [scenarios.NAME] of the config (a purchase category such as "
+                                           "education): its fee rates and allowed terms.",
+        show_default=False)] = None,
     *,
     opts: InputOptions,
 ) -> None:
@@ -76,5 +84,6 @@ def command(
         customer_option(customer)
     lc = setup(opts.config, opts.data_dir)
     when: date = given_date or today_in(lc.config.billing.timezone)
-    result = service.run(lc, amt, terms, when, fee_rate=rate, customer=customer, encoding=opts.encoding, on_warning=warn)
+    result = service.run(lc, amt, terms, when, fee_rate=rate, customer=customer, encoding=opts.encoding,
+                         scenario=scenario, on_warning=warn)
     emit(opts.fmt.value, **views.quotes(result))

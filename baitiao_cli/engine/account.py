@@ -585,6 +585,7 @@ class AccountStatus(NamedTuple):
     customer: Customer
     overdue: OverdueStatus
     warnings: tuple[str, ...] = ()
+    scenarios: tuple = ()        # with by_scenario: engine.scenarios.ScenarioShare per scenario
 
 
 class StatementStatus(NamedTuple):

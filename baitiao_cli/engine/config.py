@@ -125,6 +125,24 @@ class Ecl:
 
 
 @dataclass(frozen=True, slots=True)
+class Scenario:
+    """[scenarios.NAME] (SPEC 4.14): the terms and fee rates of purchases whose ``category`` is NAME."""
+
+    name: str
+    terms: tuple[int, ...]                           # the allowed terms, ascending
+    fee_rates: tuple[tuple[int, Decimal], ...]       # a rate for every allowed term above 1
+
+    def fee_rate_for(self, terms: int) -> Optional[Decimal]:
+        """The scenario's per-period rate for ``terms``: 0 for pay-in-full, None when not priced here."""
+        if terms == 1:
+            return Decimal("0")
+        for t, r in self.fee_rates:
+            if t == terms:
+                return r
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     data_dir: str = "sample_data"
     billing: Billing = field(default_factory=Billing)
@@ -138,3 +156,22 @@ class Config:
     ecl: Ecl = field(default_factory=Ecl)
     scoring: Scoring = field(default_factory=Scoring)   # [scoring], validated once at load
     review: Review = field(default_factory=Review)
+    scenarios: tuple[Scenario, ...] = ()                 # [scenarios.NAME] (SPEC 4.14), by name
+
+    def scenario(self, category: str) -> Optional[Scenario]:
+        """The scenario a purchase's ``category`` picks (exact name, case as written), if configured."""
+        for sc in self.scenarios:
+            if sc.name == category:
+                return sc
+        return None
+
+    def fee_rate_for(self, terms: int, category: str = "") -> Decimal:
+        """The default per-period fee rate of a purchase without its own ``fee_rate``: its scenario's
+        rate when its category names a scenario that prices ``terms``, else ``pricing.fee_rates``."""
+        if self.scenarios and category:
+            sc = self.scenario(category)
+            if sc is not None:
+                rate = sc.fee_rate_for(terms)
+                if rate is not None:
+                    return rate
+        return self.pricing.fee_rate_for(terms)

@@ -88,16 +88,23 @@ def replay(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayme
 
 def overdue_status(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
                    deferrals: Sequence[Deferral], cfg: Config, as_of: date,
-                   conversions: Sequence[Conversion] = (), corrections: Corrections = NO_CORRECTIONS) -> AccountStatus:
+                   conversions: Sequence[Conversion] = (), corrections: Corrections = NO_CORRECTIONS,
+                   by_scenario: bool = False) -> AccountStatus:
     """``replay(..., statements="none")`` reduced to what a delinquency report reads, fast.
 
     Returns ``AccountStatus(customer, overdue, warnings)`` where ``overdue`` equals
     ``replay(...).overdue`` and ``warnings`` equals ``replay(...).warnings``. It runs the same
     replay but builds no allocation or activity records and no ``Account`` (about twice as
-    fast): for ``overdue-report`` over a whole book.
+    fast): for ``overdue-report`` over a whole book. With ``by_scenario`` its ``scenarios``
+    splits the receivables and overdue amount by scenario (``engine.scenarios.replay_split``).
     """
     r = Replay(customer, cfg, as_of, Recorder()).run(txns, repayments, deferrals, conversions, corrections)
-    return AccountStatus(customer, r.overdue(), tuple(r.warnings))
+    status = r.overdue()
+    if by_scenario:
+        from .scenarios import replay_split
+
+        return AccountStatus(customer, status, tuple(r.warnings), replay_split(r, status))
+    return AccountStatus(customer, status, tuple(r.warnings))
 
 
 def latest_statement(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],

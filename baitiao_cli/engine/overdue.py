@@ -180,6 +180,7 @@ class RiskPolicy:
     lgd: Decimal
     pd_by_stage: tuple[Decimal, Decimal, Decimal]
     rounding: str
+    scenario_names: tuple[str, ...] = ()     # [scenarios.NAME] of the config (SPEC 4.14)
 
     @classmethod
     def from_config(cls, cfg: Config) -> "RiskPolicy":
@@ -189,7 +190,7 @@ class RiskPolicy:
                    actions=actions, freeze_from_day=cfg.overdue.freeze_from_day,
                    grace_days=cfg.billing.grace_days, lgd=cfg.ecl.lgd,
                    pd_by_stage=(cfg.ecl.pd_stage1, cfg.ecl.pd_stage2, Decimal(1)),
-                   rounding=cfg.billing.rounding)
+                   rounding=cfg.billing.rounding, scenario_names=tuple(sc.name for sc in cfg.scenarios))
 
     # -- per account ------------------------------------------------------------------------
     def bucket(self, dpd: int) -> str:
@@ -262,6 +263,25 @@ class StageEcl(NamedTuple):
     ecl_fen: int
 
 
+class ScenarioTally(NamedTuple):
+    """The book's part in one scenario (SPEC 4.14; attribution: ``engine.scenarios``). An account
+    counts in every scenario it has a part in; amounts add up to the portfolio's exactly."""
+
+    scenario: str                  # a purchase category as written ("" = none)
+    configured: bool               # a [scenarios.NAME] table prices it
+    accounts: int                  # accounts in the book with a part here
+    receivables_fen: int           # their receivables attributed here
+    overdue_accounts: int          # overdue accounts with overdue amount attributed here
+    overdue_fen: int
+    delinquency: tuple[tuple[str, Tally], ...]   # "30+", "90+": accounts with a part here by account DPD,
+                                                 # amount = their receivables attributed here
+
+
+# per-scenario counters of SummaryBuilder: accounts, receivables, overdue accounts, overdue amount,
+# then (accounts, amount) per SCENARIO_THRESHOLDS
+SCENARIO_THRESHOLDS = (("30+", 31), ("90+", 91))
+
+
 @dataclass(frozen=True)
 class PortfolioSummary:
     as_of: date
@@ -282,6 +302,7 @@ class PortfolioSummary:
     written_off_accounts: int = 0            # SPEC 4.15: written off on or before as_of (not in the book)
     written_off_fen: int = 0
     recovered_fen: int = 0                   # received from them after their write-off
+    by_scenario: tuple[ScenarioTally, ...] = ()   # SPEC 4.14: by category name ("" last)
 
     @property
     def accounts_without_balance(self) -> int:
@@ -319,8 +340,10 @@ class SummaryBuilder:
         self.stage_ecl = [0, 0, 0]
         self._top: list[AccountRisk] = []
         self.written_off_n = self.written_off_fen = self.recovered_fen = 0
+        self.scenarios: dict[str, list[int]] = {name: [0] * 8 for name in policy.scenario_names}
 
-    def add(self, r: AccountRisk) -> None:
+    def add(self, r: AccountRisk, scenarios: tuple = ()) -> None:
+        """Count one account; ``scenarios``: its ``engine.scenarios.ScenarioShare`` parts."""
         self.total += 1
         if r.written_off_on is not None:
             self.written_off_n += 1
@@ -354,6 +377,24 @@ class SummaryBuilder:
             self._top.append(r)
             if len(self._top) >= 8 * self.top_n + 64:
                 self._top = heapq.nsmallest(self.top_n, self._top, key=exposure_key)
+        if scenarios:
+            self._add_scenarios(r.dpd, scenarios)
+
+    def _add_scenarios(self, dpd: int, scenarios: tuple) -> None:
+        table = self.scenarios
+        for name, rec, od in scenarios:
+            row = table.get(name)
+            if row is None:
+                row = table[name] = [0] * 8
+            row[0] += 1
+            row[1] += rec
+            if od:
+                row[2] += 1
+                row[3] += od
+            for j, (_name, lo) in enumerate(SCENARIO_THRESHOLDS):
+                if dpd >= lo:
+                    row[4 + 2 * j] += 1
+                    row[5 + 2 * j] += rec
 
     def add_all(self, risks: Iterable[AccountRisk]) -> "SummaryBuilder":
         for r in risks:
@@ -375,7 +416,21 @@ class SummaryBuilder:
             self.class_n[c] += other.class_n[c]
             self.class_fen[c] += other.class_fen[c]
         self._top = heapq.nsmallest(self.top_n, self._top + other._top, key=exposure_key)
+        for name, theirs in other.scenarios.items():
+            mine = self.scenarios.setdefault(name, [0] * 8)
+            for k, v in enumerate(theirs):
+                mine[k] += v
         return self
+
+    def _scenario_tallies(self) -> tuple[ScenarioTally, ...]:
+        configured = set(self.policy.scenario_names)
+        out = []
+        for name in sorted(self.scenarios, key=lambda n: (n == "", n)):
+            row = self.scenarios[name]
+            out.append(ScenarioTally(name, name in configured, row[0], row[1], row[2], row[3],
+                                     tuple((t, Tally(row[4 + 2 * j], row[5 + 2 * j]))
+                                           for j, (t, _lo) in enumerate(SCENARIO_THRESHOLDS))))
+        return tuple(out)
 
     def result(self) -> PortfolioSummary:
         p = self.policy
@@ -393,7 +448,7 @@ class SummaryBuilder:
             ecl_fen=sum(self.stage_ecl), lgd=p.lgd,
             top_exposures=tuple(heapq.nsmallest(self.top_n, self._top, key=exposure_key)),
             written_off_accounts=self.written_off_n, written_off_fen=self.written_off_fen,
-            recovered_fen=self.recovered_fen,
+            recovered_fen=self.recovered_fen, by_scenario=self._scenario_tallies(),
         )
 
 

@@ -390,7 +390,7 @@ class Replay:
             return
         periods = t.installments or 1
         amount = to_fen(t.amount)
-        rate = t.fee_rate if t.fee_rate is not None else self.cfg.pricing.fee_rate_for(periods)
+        rate = t.fee_rate if t.fee_rate is not None else self.cfg.fee_rate_for(periods, t.category)
         fee = to_fen(period_fee(t.amount, rate, self.rounding_name)) if periods > 1 else 0
         p = PurchasePlan(t, amount, periods, rate, fee, first_statement_month(t.date, self.statement_day))
         self.purchases.append(p)

@@ -22,7 +22,7 @@ else:  # pragma: no cover
 
 from ..engine.config import (
     Action, Billing, Config, Conversion, DeferralCfg, Ecl, Installments, LateFee, MinimumPayment, Overdue, Pricing,
-    Review,
+    Review, Scenario,
 )
 from ..engine.money import ROUNDING_MODES
 from ..engine.scoring import GradePolicy, Scaling, Scoring
@@ -52,6 +52,8 @@ SCHEMA: dict[str, dict[str, str]] = {
 EXTRA_SECTIONS: dict[str, dict[str, str]] = {
     # [scoring]: points scaling, grade policy and the model file (engine/scoring.py, build_scoring);
     # built once into Config.scoring.
+    # [scenarios.NAME]: one table per scenario (SPEC 4.14), keys checked by _check_scenario_keys.
+    "scenarios": {},
     "scoring": {"base_score": "rate", "base_odds": "rate", "pdo": "rate", "income_multiple": "rate",
                 "limit_step": "rate", "model": "str", "grades": "grade_list"},
 }
@@ -173,6 +175,9 @@ def _check_keys(raw: dict) -> None:
             raise ConfigError(f"unknown config {what}{_unknown(section, schema)}")
         if not isinstance(body, dict):
             raise ConfigError(f"[{section}] must be a table")
+        if section == "scenarios":
+            _check_scenario_keys(body)
+            continue
         for key in body:
             if key not in schema[section]:
                 raise ConfigError(f"unknown config key {section}.{key}{_unknown(key, schema[section])}")
@@ -205,7 +210,9 @@ def build_config(raw: dict) -> Config:
     ecl = _ecl(raw.get("ecl", {}), d.ecl)
     scoring = build_scoring(raw.get("scoring", {}), installments.terms)
     review = _review(raw.get("review", {}), d.review, scoring)
-    return Config(data_dir=_str(raw.get("data", {}).get("dir", d.data_dir), "data.dir"), billing=billing,
+    scenarios = _scenarios(raw.get("scenarios", {}), installments.terms)
+    return Config(scenarios=scenarios, data_dir=_str(raw.get("data", {}).get("dir", d.data_dir), "data.dir"),
+                  billing=billing,
                   installments=installments, pricing=pricing, late_fee=late_fee,
                   deferral=deferral, minimum_payment=minimum_payment, conversion=conversion, overdue=overdue,
                   ecl=ecl, scoring=scoring, review=review)
@@ -281,6 +288,49 @@ def _pricing(p: dict, d: Pricing, terms: tuple[int, ...]) -> Pricing:
     enforce = _bool(p.get("enforce_cap", d.enforce_cap), "pricing.enforce_cap")
     return Pricing(fee_rates=fee_rates, apr_cap=_rate(p.get("apr_cap", d.apr_cap), "pricing.apr_cap"),
                    enforce_cap=enforce)
+
+
+_SCENARIO_KEYS = ("terms", "fee_rates")
+
+
+def _check_scenario_keys(body: dict) -> None:
+    """``[scenarios.NAME]``: each NAME a table of ``terms`` and ``fee_rates`` only."""
+    for name, table in body.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"scenarios.{name}: expected a table [scenarios.{name}] with terms and fee_rates")
+        for key in table:
+            if key not in _SCENARIO_KEYS:
+                raise ConfigError(f"unknown config key scenarios.{name}.{key}{_unknown(key, _SCENARIO_KEYS)}")
+
+
+def _scenarios(body: dict, offered: tuple[int, ...]) -> tuple[Scenario, ...]:
+    """``[scenarios.NAME]`` (SPEC 4.14): allowed terms (among ``installments.terms``) and a fee
+    rate for each allowed installment term, nothing else; NAME is a purchase ``category`` as written."""
+    out = []
+    for name, table in body.items():
+        where = f"scenarios.{name}"
+        if not name or name != name.strip():
+            raise ConfigError(f"{where}: a scenario name is a purchase category: not empty, "
+                              "no leading or trailing spaces")
+        for key in _SCENARIO_KEYS:
+            if key not in table:
+                raise ConfigError(f"{where}: missing key {key}")
+        raw_terms = table["terms"]
+        if not isinstance(raw_terms, list) or not raw_terms:
+            raise ConfigError(f"{where}.terms: expected a non-empty list of terms such as [6, 12, 24]")
+        terms = tuple(_int(t, f"{where}.terms", 1) for t in raw_terms)
+        bad = [t for t in terms if t not in offered]
+        if bad:
+            raise ConfigError(f"{where}.terms: term {bad[0]} is not in installments.terms "
+                              f"({', '.join(map(str, offered))})")
+        if len(set(terms)) != len(terms):
+            raise ConfigError(f"{where}.terms: duplicate term")
+        rates = _fee_rates(table["fee_rates"], terms, f"{where}.fee_rates")
+        unpriced = [t for t in terms if t > 1 and all(t != rt for rt, _ in rates)]
+        if unpriced:
+            raise ConfigError(f"{where}.fee_rates: no fee rate for term {unpriced[0]} of {where}.terms")
+        out.append(Scenario(name=name, terms=tuple(sorted(terms)), fee_rates=rates))
+    return tuple(out)
 
 
 def _late_fee(lf: dict, d: LateFee) -> LateFee:

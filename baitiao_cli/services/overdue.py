@@ -70,11 +70,12 @@ def _work(cfg, policy: RiskPolicy, as_of: date, compare: Optional[date]) -> job_
             if not job.whole and c.customer_id not in job:
                 continue
             txns, repayments, deferrals, conversions, corrections = groups[c.customer_id]
-            now = overdue_status(c, txns, repayments, deferrals, cfg, as_of, conversions, corrections)
+            now = overdue_status(c, txns, repayments, deferrals, cfg, as_of, conversions, corrections,
+                                 by_scenario=True)
             for w in now.warnings:
                 warnings.append((c.customer_id, w))
             risk = assess(c, now.overdue)
-            summary.add(risk)
+            summary.add(risk, now.scenarios)
             if risk.dpd > 0:
                 overdue.append(risk)
             elif risk.written_off_on is not None:

@@ -2,7 +2,10 @@
 
 With a customer: their statement day and their score's offer on the purchase date (grade fee
 rate unless one is given, allowed terms, available credit): a term the grade does not allow or
-an amount above the available credit is refused. An APR above ``pricing.apr_cap`` is refused
+an amount above the available credit is refused. With a scenario (``[scenarios.NAME]``, SPEC 4.14)
+its terms are the allowed ones (with a customer: those the grade also allows) and its fee rates
+price the quote (before the grade's: the replay prices a purchase of that category so; a given
+``--fee-rate`` still wins). An APR above ``pricing.apr_cap`` is refused
 when ``pricing.enforce_cap`` is true, else reported through ``on_warning``.
 """
 
@@ -14,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Optional
 
 from ..engine.money import money_str, percent_str
-from ..errors import RefusedError
+from ..errors import RefusedError, UsageError
 
 if TYPE_CHECKING:
     from ..engine.customer_score import CustomerScore
@@ -30,16 +33,19 @@ class Quotes:
     offer: Optional["CustomerScore"]        # the customer's score and offer on the purchase date
     fee_rate_given: bool                    # --fee-rate was given (else the config's or the grade's)
     minimum_only: Optional["MinimumOnlyCost"] = None   # with a customer and the minimum on: paying only it
+    scenario: Optional[str] = None          # --scenario: the [scenarios.NAME] pricing the quotes
 
 
 def run(lc: "LoadedConfig", amount: Decimal, terms: list[int], when: date, *, fee_rate: Optional[Decimal] = None,
-        customer: Optional[str] = None, encoding: Optional[str] = None,
+        customer: Optional[str] = None, encoding: Optional[str] = None, scenario: Optional[str] = None,
         on_warning: Callable[[str], None]) -> Quotes:
     from ..engine.quote import build_quote, check_terms   # deferred: keep `baitiao --help` light
 
     cfg = lc.config
+    if scenario is not None:
+        _check_scenario(cfg, scenario)
     wanted = list(dict.fromkeys(terms))
-    refused = [msg for msg in (check_terms(t, cfg) for t in wanted) if msg]
+    refused = [msg for msg in (check_terms(t, cfg, scenario) for t in wanted) if msg]
     if refused:
         raise RefusedError("; ".join(refused))
     statement_day = None
@@ -53,16 +59,26 @@ def run(lc: "LoadedConfig", amount: Decimal, terms: list[int], when: date, *, fe
 
         offer = customer_score(lc, record, dataset, when)
         _check_customer_offer(offer, customer, amount, wanted)
-        if fee_rate is None:
+        if fee_rate is None and scenario is None:
             fee_rate = offer.offer.fee_rate
         from .billing import minimum_only_of
 
         minimum_only = minimum_only_of(dataset, cfg, when, customer)
     if rate_given and 1 in wanted:
         on_warning("--fee-rate does not apply to 1 installment: pay-in-full is interest-free")
-    quotes = [build_quote(amount, t, when, cfg, fee_rate=fee_rate, statement_day=statement_day) for t in wanted]
+    quotes = [build_quote(amount, t, when, cfg, fee_rate=fee_rate, statement_day=statement_day, scenario=scenario)
+              for t in wanted]
     _check_cap(quotes, cfg.pricing.enforce_cap, on_warning)
-    return Quotes(quotes, customer, offer, rate_given, minimum_only)
+    return Quotes(quotes, customer, offer, rate_given, minimum_only, scenario)
+
+
+def _check_scenario(cfg, name: str) -> None:
+    """``--scenario`` must name a ``[scenarios.NAME]`` table of the config (a usage error, exit 2)."""
+    if cfg.scenario(name) is not None:
+        return
+    names = [sc.name for sc in cfg.scenarios]
+    known = ("configured scenarios: " + ", ".join(names)) if names else "the config has no [scenarios.NAME] table"
+    raise UsageError(f"--scenario: unknown scenario {name!r}; {known}")
 
 
 def _cap_message(qt: "Quote") -> str:

@@ -60,7 +60,8 @@ def validate(lc, encoding: Optional[str]) -> Validation:
     from ..io.loader import DATASETS, LISTED_WHEN_PRESENT, load_dataset
 
     result = load_dataset(lc.data_dir, lc.config, encoding=encoding, skip_invalid=True, whole_accounts=False)
-    problems = list(result.problems) + refused_requests(result, lc.config)
+    problems = list(result.problems) + refused_requests(result, lc.config) + scenario_warnings(result, lc.config,
+                                                                                               encoding)
     by_file: dict = {}
     for p in problems:
         e, w = by_file.get(p.file, (0, 0))
@@ -76,6 +77,25 @@ def validate(lc, encoding: Optional[str]) -> Validation:
                                records - result.skipped.get(name, 0), e, w))
     errors = sum(1 for p in problems if p.severity == "error")
     return Validation(problems, files, errors, len(problems) - errors)
+
+
+def scenario_warnings(result, cfg, encoding: Optional[str] = None) -> list[Problem]:
+    """A warning for each purchase whose term its scenario does not allow, or whose explicit
+    fee_rate is not the scenario's (SPEC 4.14; ``engine.scenarios.purchase_mismatch``), by line."""
+    if not cfg.scenarios:
+        return []
+    from ..engine.model import PURCHASE
+    from ..engine.scenarios import purchase_mismatch
+
+    found = [(t.txn_id, m) for t in result.dataset.transactions
+             if t.type == PURCHASE and (m := purchase_mismatch(t, cfg)) is not None]
+    if not found:
+        return []
+    from ..io.locate import record_lines
+
+    label = result.labels.get("transactions", "transactions")
+    lines = record_lines(result.files["transactions"], label, "txn_id", {tid for tid, _m in found}, encoding)
+    return [Problem(label, lines[tid], fld, f"purchase {tid}: {msg}", "warning") for tid, (fld, msg) in found]
 
 
 # the journal records the rules may refuse: engine warning kind -> (dataset, id column)

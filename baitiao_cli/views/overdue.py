@@ -16,7 +16,7 @@ from ..privacy import mask_phone
 from ..render import Table, bar, csv_text
 
 if TYPE_CHECKING:
-    from ..engine.overdue import AccountRisk, PortfolioSummary, RiskPolicy, RollRates
+    from ..engine.overdue import AccountRisk, PortfolioSummary, RiskPolicy, RollRates, ScenarioTally
     from ..services.overdue import OverdueReport as Report
 
 # --format csv: one row per overdue account (the JSON account fields, flat).
@@ -26,6 +26,8 @@ CSV_HEADERS = ("customer_id", "name", "phone", "dpd", "bucket", "overdue_amount"
 WORKLIST_HEADERS = ("priority", "customer_id", "name", "phone", "action", "action_since", "dpd", "bucket",
                     "oldest_due_date", "overdue_amount", "late_fee", "to_cure", "total_owed", "frozen",
                     "regulatory_class", "class_label", "stage")
+SCENARIO_HEADERS = ("scenario", "accts", "receivables", "% book", "od accts", "overdue", "30+ n", "30+ amt",
+                    "90+ n", "90+ amt")
 BAR_WIDTH = 16   # the bucket table stays within 80 columns
 
 # --- formatting helpers ---------------------------------------------------------------------------
@@ -83,6 +85,7 @@ def summary_json(s: PortfolioSummary, policy: RiskPolicy, roll: Optional[RollRat
         "written_off_accounts": s.written_off_accounts,
         "written_off_amount": fen_str(s.written_off_fen),
         "recovered_amount": fen_str(s.recovered_fen),
+        "by_scenario": [scenario_json(t) for t in s.by_scenario],
         "buckets": [{"bucket": name, "dpd": policy.bucket_range(name), "accounts": t.accounts,
                      "amount": fen_str(t.amount_fen), "share_of_accounts": str(ratio(t.accounts, s.accounts)),
                      "share_of_receivables": str(ratio(t.amount_fen, rec))} for name, t in s.buckets],
@@ -106,6 +109,16 @@ def summary_json(s: PortfolioSummary, policy: RiskPolicy, roll: Optional[RollRat
     if roll is not None:
         out["roll_rates"] = roll_json(roll)
     return out
+
+
+def scenario_json(t: ScenarioTally) -> dict[str, Any]:
+    """One ``summary.by_scenario`` entry (SPEC 5: scenario, receivables, overdue_amount first)."""
+    return {"scenario": t.scenario, "receivables": fen_str(t.receivables_fen), "overdue_amount": fen_str(t.overdue_fen),
+            "configured": t.configured, "accounts": t.accounts, "overdue_accounts": t.overdue_accounts,
+            "delinquency": {name: {"accounts": d.accounts, "rate_by_count": str(ratio(d.accounts, t.accounts)),
+                                   "amount": fen_str(d.amount_fen),
+                                   "rate_by_amount": str(ratio(d.amount_fen, t.receivables_fen))}
+                            for name, d in t.delinquency}}
 
 
 def roll_json(roll: RollRates) -> dict[str, Any]:
@@ -198,6 +211,9 @@ def tables(rep: Report) -> list[Table]:
         title="Delinquency rates (30+ = more than 30 days past due; amount = total owed)",
         align_right=frozenset({"accounts", "by count", "amount", "by amount"})))
 
+    if s.by_scenario:
+        out.append(scenario_table(s))
+
     out.append(Table(
         headers=("class", "code", "accounts", "amount", "% receivables"),
         rows=[[REGULATORY_LABELS[c], c, t.accounts, fen_str(t.amount_fen), _pct(t.amount_fen, rec)]
@@ -226,6 +242,24 @@ def tables(rep: Report) -> list[Table]:
     if rep.roll is not None:
         out.extend(roll_tables(rep.roll))
     return out
+
+
+def scenario_table(s: PortfolioSummary) -> Table:
+    """Receivables, overdue amounts and 30+/90+ rates by scenario (SPEC 4.14)."""
+    rows = []
+    for t in s.by_scenario:
+        d = dict(t.delinquency)
+        rows.append([(t.scenario or "(no category)") + (" *" if t.configured else ""), t.accounts, fen_str(t.receivables_fen),
+                     _pct(t.receivables_fen, s.receivables_fen), t.overdue_accounts, fen_str(t.overdue_fen),
+                     _pct(d["30+"].accounts, t.accounts), _pct(d["30+"].amount_fen, t.receivables_fen),
+                     _pct(d["90+"].accounts, t.accounts), _pct(d["90+"].amount_fen, t.receivables_fen)])
+    return Table(
+        headers=SCENARIO_HEADERS, rows=rows,
+        title="By scenario (purchase category; * = priced by [scenarios.NAME]; 30+/90+: share by count and amount)",
+        align_right=frozenset(SCENARIO_HEADERS[1:]),
+        drop=("od accts", "% book", "30+ n", "90+ n"),
+        footer=("an account counts in every scenario it owes in; amounts are split by the purchases behind "
+                "them and add up to the book (docs/scenarios.md)"))
 
 
 def written_off_table(rep: Report) -> Table:

@@ -55,6 +55,8 @@ def quote_json(qt: "Quote", customer_id: Optional[str] = None,
         "purchase_date": qt.purchase_date.isoformat(),
         "statement_day": qt.statement_day,
     }
+    if qt.scenario is not None:
+        obj["scenario"] = qt.scenario
     if customer_id is not None:
         obj["customer_id"] = customer_id
     if customer_offer is not None:
@@ -126,12 +128,12 @@ def _comparison_table(quotes: list["Quote"]) -> Table:
                  align_right=frozenset(headers) - {"above cap"}, lead=tuple(lead))
 
 
-def _offer_json(sc: "CustomerScore", rate_given: bool) -> dict[str, Any]:
+def _offer_json(sc: "CustomerScore", rate_given: bool, scenario: Optional[str] = None) -> dict[str, Any]:
     o = sc.offer
     return {"grade": o.grade, "score": sc.score, "pd": sc.pd, "credit_limit": money_str(o.credit_limit),
             "available_credit": money_str(sc.available_credit), "allowed_terms": list(o.allowed_terms),
             "grade_fee_rate": rate_str(o.fee_rate, exact=True),
-            "fee_rate_source": "option" if rate_given else "grade"}
+            "fee_rate_source": "option" if rate_given else "scenario" if scenario is not None else "grade"}
 
 
 def _offer_line(sc: "CustomerScore", customer_id: str) -> str:
@@ -142,10 +144,14 @@ def _offer_line(sc: "CustomerScore", customer_id: str) -> str:
 
 
 def _with_offer_line(table: Table, r: "Quotes") -> Table:
-    if r.offer is None:
-        return table
-    assert r.customer_id is not None
-    return replace(table, lead=(*table.lead, _offer_line(r.offer, r.customer_id)))
+    lead = table.lead
+    if r.scenario is not None:
+        src = "--fee-rate given" if r.fee_rate_given else f"priced by scenarios.{r.scenario}"
+        lead = (*lead, f"Scenario {r.scenario} ({src})")
+    if r.offer is not None:
+        assert r.customer_id is not None
+        lead = (*lead, _offer_line(r.offer, r.customer_id))
+    return table if lead == table.lead else replace(table, lead=lead)
 
 
 def quotes(r: "Quotes") -> dict[str, Any]:
@@ -161,7 +167,7 @@ def quotes(r: "Quotes") -> dict[str, Any]:
 
 
 def _quotes(r: "Quotes") -> dict[str, Any]:
-    extra = _offer_json(r.offer, r.fee_rate_given) if r.offer is not None else None
+    extra = _offer_json(r.offer, r.fee_rate_given, r.scenario) if r.offer is not None else None
     if len(r.quotes) == 1:
         qt = r.quotes[0]
         return {"json_obj": quote_json(qt, r.customer_id, extra),
