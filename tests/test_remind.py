@@ -298,25 +298,40 @@ def test_at_risk_grades():
     assert at_risk_grades(lending) == {"B"}                                     # every grade lends: the lowest
 
 
-def test_the_date_test_never_skips_a_customer_the_replay_would_remind(book):
-    """``may_be_due`` is only a shortcut: over 70 days and windows 0..5, whenever the replay finds a
-    statement to remind, the date test said yes."""
+def test_the_shortcuts_never_change_the_list(book):
+    """``may_be_due`` (a date test) and ``replay_for_reminder`` (recent statements, no allocations)
+    are only shortcuts: over 70 days and windows 0..5, on every customer of the book, the statement
+    found is the one a full replay (every statement, the repayments from its allocations) gives,
+    and whenever there is one, the date test said yes."""
     from baitiao_cli.engine.config import Config
     from baitiao_cli.engine.ledger import STATEMENTS_ALL, group_by_customer, replay
-    from baitiao_cli.engine.remind import due_statement, may_be_due
+    from baitiao_cli.engine.remind import Replayed, due_statement, may_be_due, replay_for_reminder
     from baitiao_cli.io.loader import load_dataset
 
-    cfg = Config()
-    data = load_dataset(book, cfg).dataset
-    groups = group_by_customer(data, conversions=True)
-    seen = 0
-    for c in data.customers:
-        t, r, d, v, k = groups[c.customer_id]
-        for n in range(70):
-            on = date(2026, 2, 1) + timedelta(days=n)
-            acct = replay(c, t, r, d, cfg, on, statements=STATEMENTS_ALL, conversions=v, corrections=k)
-            for days in range(6):
-                if due_statement(acct, days) is not None:
-                    seen += 1
-                    assert may_be_due(c, d, cfg, on, days), (c.customer_id, on, days)
-    assert seen > 100
+    for cfg_text in ("", MINIMUM_ON):
+        cfg = Config() if not cfg_text else _config(book, cfg_text)
+        data = load_dataset(book, cfg).dataset
+        groups = group_by_customer(data, conversions=True)
+        seen = 0
+        for c in data.customers:
+            t, r, d, v, k = groups[c.customer_id]
+            for n in range(70):
+                on = date(2026, 2, 1) + timedelta(days=n)
+                full = replay(c, t, r, d, cfg, on, statements=STATEMENTS_ALL, conversions=v, corrections=k)
+                paid = tuple((a.date, a.amount_fen) for a in full.allocations)
+                lean = replay_for_reminder(c, t, r, d, cfg, on, v, k)
+                for days in range(6):
+                    found = due_statement(Replayed(full, paid), days)
+                    assert due_statement(lean, days) == found, (c.customer_id, on, days)
+                    if found is not None:
+                        seen += 1
+                        assert may_be_due(c, d, cfg, on, days), (c.customer_id, on, days)
+        assert seen > 100
+
+
+def _config(book: Path, text: str):
+    from baitiao_cli.io.config import load_config
+
+    f = book.parent / "engine.toml"
+    f.write_text(text, encoding="utf-8")
+    return load_config(str(f), None).config

@@ -37,7 +37,9 @@ from typing import TYPE_CHECKING, Iterable, NamedTuple, Optional, Sequence
 from .account import RECOVERED, Account, Statement
 from .calendar import month_index, statement_month
 from .config import Config
-from .model import Customer, Deferral
+from .model import NO_CORRECTIONS, Conversion, Corrections, Customer, Deferral, Repayment, Txn
+from .recorder import Recorder
+from .replay import Replay
 
 if TYPE_CHECKING:
     from .scoring import GradePolicy
@@ -87,22 +89,79 @@ def may_be_due(customer: Customer, deferrals: Sequence[Deferral], cfg: Config, a
     return False
 
 
-def repaid_since(account: Account, on: date) -> int:
-    """Fen repaid on or after ``on`` (up to ``account.as_of``), recoveries after a write-off aside."""
-    return sum(a.amount_fen for a in account.allocations if a.date >= on and a.applied_as != RECOVERED)
+class ReminderRecorder(Recorder):
+    """What a reminder reads of a replay, and nothing else: the statements from month index
+    ``from_month`` on (those that can be due in the window) and the repayments dated on or after
+    ``paid_from`` (what paid them). No allocation lines, activity or credit uses are built (the
+    ``Account`` it freezes has none: the features and the score never read them), so the replay
+    runs about as fast as ``ledger.overdue_status``. Recording never changes the state."""
+
+    def __init__(self, from_month: int, paid_from: date):
+        self.from_month = from_month
+        self.paid_from = paid_from
+        self.kept: list[Statement] = []
+        self.paid: list[tuple[date, int]] = []       # (date, fen) of the repayments from ``paid_from`` on
+        self.allocations: list = []                  # what ``Replay.account`` freezes: nothing
+        self.credit_uses: list = []
+        self.activity: list = []
+
+    def begin(self, first_month: int, last_month: int) -> None:
+        self.statements_from = max(first_month, self.from_month)
+
+    def statement(self, statement: Statement) -> None:
+        self.kept.append(statement)
+
+    def issued_statements(self) -> tuple[Statement, ...]:
+        return tuple(self.kept)
+
+    def repaid(self, repayment: Repayment, amount_fen: int, applied_as: str, lines, to_credit_fen: int,
+               payoff_fen: Optional[int]) -> None:
+        if repayment.date >= self.paid_from and applied_as != RECOVERED:
+            self.paid.append((repayment.date, amount_fen))
 
 
-def unpaid_of(account: Account, statement: Statement) -> tuple[int, int]:
-    """(what is unpaid of the statement's total due, of its minimum due) at the end of ``account.as_of``."""
-    paid = repaid_since(account, statement.statement_date)
+class Replayed(NamedTuple):
+    """A customer replayed for a reminder: the account (statements within the window's reach only,
+    no allocations) and the repayments (date, fen) that can count against those statements."""
+
+    account: Account
+    paid: tuple[tuple[date, int], ...]
+
+
+def replay_for_reminder(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayment],
+                        deferrals: Sequence[Deferral], cfg: Config, as_of: date,
+                        conversions: Sequence[Conversion] = (), corrections: Corrections = NO_CORRECTIONS
+                        ) -> Replayed:
+    """The replay of ``ledger.replay`` to ``as_of``, keeping what a reminder reads: the statements
+    issued from ``as_of - due_days`` on (every one when the customer has deferrals: a deferred due
+    date can be anywhere) and the repayments since the first of them. The account's balances,
+    items and purchases are ``ledger.replay``'s, so its score is ``score``'s."""
+    if deferrals:
+        start, paid_from = 0, date.min
+    else:
+        start = month_index(as_of - timedelta(days=cfg.billing.due_days))
+        paid_from = statement_month(start, customer.statement_day, cfg.billing.due_days)[0]
+    recorder = ReminderRecorder(start, paid_from)
+    account = Replay(customer, cfg, as_of, recorder).run(txns, repayments, deferrals, conversions,
+                                                        corrections).account()
+    return Replayed(account, tuple(recorder.paid))
+
+
+def unpaid_of(account: Account, statement: Statement, paid: Sequence[tuple[date, int]]) -> tuple[int, int]:
+    """(what is unpaid of the statement's total due, of its minimum due) at the end of ``account.as_of``:
+    its amounts at issue less the repayments ``paid`` (date, fen) dated on or after its statement
+    date, never more than the customer owes now (``Account.total_due_fen``)."""
+    since = statement.statement_date
+    repaid = sum(fen for on, fen in paid if on >= since)
     owed = account.total_due_fen
-    amount = max(0, min(statement.total_due_fen - paid, owed))
-    minimum = max(0, min(statement.minimum_due_fen - paid, amount))
+    amount = max(0, min(statement.total_due_fen - repaid, owed))
+    minimum = max(0, min(statement.minimum_due_fen - repaid, amount))
     return amount, minimum
 
 
-def due_statement(account: Account, days: int) -> Optional[DueStatement]:
-    """The statement of ``account`` to remind on ``account.as_of`` (see the module docstring), or None."""
+def due_statement(replayed: Replayed, days: int) -> Optional[DueStatement]:
+    """The statement to remind on ``replayed.account.as_of`` (see the module docstring), or None."""
+    account = replayed.account
     if account.write_off is not None:
         return None
     as_of = account.as_of
@@ -111,7 +170,7 @@ def due_statement(account: Account, days: int) -> Optional[DueStatement]:
         due = s.effective_due_date
         if not as_of <= due <= last or s.statement_date > as_of:
             continue
-        amount, minimum = unpaid_of(account, s)
+        amount, minimum = unpaid_of(account, s, replayed.paid)
         if amount > 0:
             return DueStatement(s.statement_date, due, (due - as_of).days, amount, minimum)
     return None

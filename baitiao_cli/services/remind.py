@@ -56,8 +56,7 @@ def _work(cfg, model, as_of: date, days: int, risky: frozenset) -> job_pool.Work
     def work(chosen: list, groups: dict, job: Shard, _progress: bool) -> JobResult:
         """Replay and score the ``chosen`` customers of ``job`` who may have a statement due in the window."""
         from ..engine.customer_score import score_account
-        from ..engine.ledger import STATEMENTS_ALL, replay
-        from ..engine.remind import Reminder, due_statement, may_be_due
+        from ..engine.remind import Reminder, due_statement, may_be_due, replay_for_reminder
 
         reminders: list = []
         warnings: list[tuple[str, str]] = []
@@ -67,13 +66,12 @@ def _work(cfg, model, as_of: date, days: int, risky: frozenset) -> job_pool.Work
             txns, repayments, deferrals, conversions, corrections = groups[c.customer_id]
             if not may_be_due(c, deferrals, cfg, as_of, days):
                 continue
-            account = replay(c, txns, repayments, deferrals, cfg, as_of, statements=STATEMENTS_ALL,
-                             conversions=conversions, corrections=corrections)
-            warnings.extend((c.customer_id, w) for w in account.warnings)
-            due = due_statement(account, days)
+            replayed = replay_for_reminder(c, txns, repayments, deferrals, cfg, as_of, conversions, corrections)
+            warnings.extend((c.customer_id, w) for w in replayed.account.warnings)
+            due = due_statement(replayed, days)
             if due is None:
                 continue
-            s = score_account(account, model, cfg.scoring, cfg)
+            s = score_account(replayed.account, model, cfg.scoring, cfg)
             reminders.append(Reminder(c, due, s.pd, s.score, s.offer.grade, s.offer.grade in risky))
         return JobResult(reminders, warnings)
     return work
