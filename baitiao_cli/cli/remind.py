@@ -23,27 +23,30 @@ Exit status: 0 done; 1 invalid input (nothing written), an unwritable file or a 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from ..errors import SkippedRecords, UsageError
-from ..render import Table, emit, warn
-from .common import AsOfOpt, BatchOptions, Format, batch_command, int_option
+from ..render import emit, warn
+from .common import AsOfOpt, BatchOptions, batch_command, int_option
 
 MAX_DAYS = 366
 
 DaysOpt = Annotated[str, typer.Option(
     "--days", metavar="N", help=f"Remind of statements due within the next N days (0..{MAX_DAYS}; 0: due today).")]
-ModelOpt = Annotated[Optional[str], typer.Option(
-    "--model", metavar="FILE", help="Model for the PD (default: scoring.model, else the shipped model).",
-    show_default=False)]
-OutOpt = Annotated[Optional[str], typer.Option(
-    "--out", metavar="FILE", help="Also write the list for the SMS gateway to this CSV file (UTF-8 with BOM, "
-                                  "phones masked), atomically.", show_default=False)]
-OutUnmaskedOpt = Annotated[Optional[str], typer.Option(
-    "--out-unmasked", metavar="FILE", help="Also write the list with FULL phone numbers to this CSV file, created "
-                                           "with mode 0600 (a warning is printed).", show_default=False)]
+
+
+def file_option(name: str, help: str) -> Any:
+    """An optional FILE option (checked by the command)."""
+    return Annotated[Optional[str], typer.Option(name, metavar="FILE", help=help, show_default=False)]
+
+
+ModelOpt = file_option("--model", "Model for the PD (default: scoring.model, else the shipped model).")
+OutOpt = file_option("--out", "Also write the list for the SMS gateway to this CSV file (UTF-8 with BOM, phones "
+                              "masked), atomically.")
+OutUnmaskedOpt = file_option("--out-unmasked", "Also write the list with FULL phone numbers to this CSV file, "
+                                               "created with mode 0600 (a warning is printed).")
 
 
 def days_option(value: str) -> int:
@@ -74,7 +77,7 @@ def command(as_of: AsOfOpt = None, days: DaysOpt = "3", model: ModelOpt = None, 
     --skip-invalid with rejected records (the list covers the valid ones); 2 usage error.
     """
     from ..services import remind
-    from ..views.remind import CSV_HEADERS, csv_rows, report_json, tables
+    from ..views.remind import emit_args
 
     shard = run.split()
     n_days = days_option(days)
@@ -85,9 +88,6 @@ def command(as_of: AsOfOpt = None, days: DaysOpt = "3", model: ModelOpt = None, 
     lc, day = run.setup(as_of)
     result, rejected = remind.run(lc, run.encoding, run.skip_invalid, day, n_days, model=model, shard=shard,
                                   jobs=run.jobs, out=out, out_unmasked=out_unmasked, on_warning=warn)
-    fmt = run.fmt
-    emit(fmt.value, json_obj=report_json(result) if fmt is Format.json else None,
-         tables=tables(result) if fmt is Format.table else (),
-         csv_table=Table(headers=CSV_HEADERS, rows=csv_rows(result)) if fmt is Format.csv else None)
+    emit(run.fmt.value, **emit_args(result, run.fmt.value))
     if rejected:
         raise SkippedRecords(rejected, "the list covers the valid ones")

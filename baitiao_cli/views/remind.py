@@ -82,3 +82,12 @@ def tables(res: ReminderList) -> list[Table]:
     footer = "" if rows else "no customer has something unpaid on a statement due in the window"
     return [Table(headers=TABLE_HEADERS, rows=rows, title="Reminders (riskiest first)", align_right=_RIGHT,
                   footer=footer, lead=lead)]
+
+
+def emit_args(res: ReminderList, fmt: str) -> dict[str, Any]:
+    """The ``render.emit`` arguments for the list in ``fmt`` (only that format is built)."""
+    if fmt == "json":
+        return {"json_obj": report_json(res)}
+    if fmt == "csv":
+        return {"json_obj": None, "csv_table": Table(headers=CSV_HEADERS, rows=csv_rows(res))}
+    return {"json_obj": None, "tables": tables(res)}
