@@ -335,3 +335,18 @@ def _config(book: Path, text: str):
     f = book.parent / "engine.toml"
     f.write_text(text, encoding="utf-8")
     return load_config(str(f), None).config
+
+
+def test_a_written_off_account_is_never_reminded(book, tmp_path):
+    # A6 is 21 days past due on 03-05 (due 02-12); with write_off_min_dpd = 1 it can be written off then
+    d = write_book(tmp_path, {**BOOK, "adjustments.csv": "adjustment_id,customer_id,date,kind,amount,reason\n"
+                              "WO1,A6,2026-03-05,write_off,,agency\n"}, name="written_off")
+    cfg = "[overdue]\nwrite_off_min_dpd = 1\n"
+    got = rows(d, "--as-of", "2026-03-11", config=cfg)
+    assert "A6" not in got and sorted(got) == ["A1", "A2", "A4", "A5", "A7", "A8"]
+
+
+def test_a_customer_opened_after_as_of_or_with_nothing_billed_is_not_listed(book):
+    assert rows(book, "--as-of", "2026-02-01") == {}                          # no statement due 02-01..02-04
+    r = remind(book, "--as-of", "2026-02-01", fmt="table")
+    assert r.exit_code == 0 and "no customer has something unpaid" in r.stdout
