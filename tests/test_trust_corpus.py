@@ -392,7 +392,7 @@ OPTION_CASES = (
                                                  "--min-iv": ["x", "-1", "nan", "inf"],
                                                  "--min-bin-share": ["x", "0.5", "-0.1", "nan"]}.items() for v in vs]
     + [("overdue-report --out", "--out", "{tmp}"), ("bill --out", "--out", "{tmp}/data/customers.csv")]
-    + [("remind --out", "--out", v) for v in ["{tmp}", "{tmp}/out/sms.json", ""]]
+    + [("remind --out", "--out", v) for v in ["{tmp}", "{tmp}/out/sms.json", "", "{tmp}/data/customers.csv"]]
     + [("remind", "--out-unmasked", v) for v in ["{tmp}", "{tmp}/out/sms.xlsx"]]
 )
 

@@ -86,6 +86,9 @@ def command(as_of: AsOfOpt = None, days: DaysOpt = "3", model: ModelOpt = None, 
     if out is not None and out_unmasked is not None and Path(out).resolve() == Path(out_unmasked).resolve():
         raise UsageError("--out and --out-unmasked name the same file: the masked list would be overwritten")
     lc, day = run.setup(as_of)
+    for name, value in (("--out", out), ("--out-unmasked", out_unmasked)):
+        if value is not None and Path(value).resolve().parent == Path(lc.data_dir).resolve():
+            raise UsageError(f"{name}: {value} is in the data folder {lc.data_dir}: write the SMS file elsewhere")
     result, rejected = remind.run(lc, run.encoding, run.skip_invalid, day, n_days, model=model, shard=shard,
                                   jobs=run.jobs, out=out, out_unmasked=out_unmasked, on_warning=warn)
     emit(run.fmt.value, **emit_args(result, run.fmt.value))
