@@ -350,3 +350,11 @@ def test_a_customer_opened_after_as_of_or_with_nothing_billed_is_not_listed(book
     assert rows(book, "--as-of", "2026-02-01") == {}                          # no statement due 02-01..02-04
     r = remind(book, "--as-of", "2026-02-01", fmt="table")
     assert r.exit_code == 0 and "no customer has something unpaid" in r.stdout
+
+
+def test_a_statement_installment_leaves_the_reminder_what_the_bill_now_asks(book, tmp_path):
+    # A1 converts 100.00 of its 03-03 statement into 3 periods on 03-05 (SPEC 4.10): the 03-03 bill
+    # now asks 300.00 - 100.00 = 200.00; the plan is billed from 04-03 on
+    d = write_book(tmp_path, {**BOOK, "conversions.csv": "conversion_id,customer_id,statement_date,date,amount,terms,"
+                              "fee_rate\nCV1,A1,2026-03-03,2026-03-05,100.00,3,\n"}, name="converted")
+    assert brief(rows(d, "--as-of", "2026-03-11")["A1"]) == ("2026-03-12", 1, "200.00", "200.00")
