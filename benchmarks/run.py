@@ -19,6 +19,9 @@ git ignores) and then runs, each in its own subprocess:
 - ``baitiao bill ... --format csv --out <temp dir>``: the same, written as files (one JSON
   and one text statement per customer, fsynced, plus summary.csv);
 - ``baitiao overdue-report --as-of <date> --format json``: the whole book;
+- ``baitiao remind --as-of <date> --format json``: the reminders of 2026-11-10 (statements due
+  11-10..11-13: statement days 1..4, the 3rd the most common), each customer who may be due
+  replayed and those with something unpaid scored;
 
 each with ``--jobs 1`` and every other value of ``--jobs`` (default ``1,2``), and reports the
 wall time, its ratio to the parse floor, the microseconds per customer of the book, and the
@@ -55,6 +58,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 FILES = ("customers", "transactions", "repayments", "deferrals")
 BILL_DAY = "2026-11-03"      # statement day 3: the most common one in the generated book
 AS_OF = "2026-11-25"         # the generator's last event date
+REMIND_DAY = "2026-11-10"    # remind --days 3: due dates 11-10..11-13 (statement days 1..4)
 TARGET_RATIO = 4
 TARGET_RSS_MB = 2048
 
@@ -211,7 +215,7 @@ def best(cmd: list[str], repeat: int) -> tuple[float, int, int]:
 
 
 def run_size(customers: int, seed: int, jobs_list: list[int], repeat: int, with_out: bool,
-             side_by_side: bool, revolving: float = 0.0) -> dict:
+             side_by_side: bool, revolving: float = 0.0, only: tuple[str, ...] = ()) -> dict:
     d = book(customers, seed, revolving)
     rows = count_rows(d)
     res: dict = {"customers": customers, "rows": rows, "data": str(d), "runs": []}
@@ -230,10 +234,14 @@ def run_size(customers: int, seed: int, jobs_list: list[int], repeat: int, with_
             cmds.append(("bill --out DIR", None))
         cmds.append(("overdue-report --format json",
                      baitiao("overdue-report", *common, "--as-of", AS_OF, "--format", "json", *j)))
+        cmds.append(("remind --format json",
+                     baitiao("remind", *common, "--as-of", REMIND_DAY, "--format", "json", *j)))
         if revolving and jobs == 1:
             cmds.append(("score --format json", baitiao("score", *common, "--as-of", AS_OF, "--format", "json")))
         if jobs == 1:             # the monthly credit-line review (SPEC 4.12): one process only
             cmds.append(("review --format json", baitiao("review", *common, "--as-of", AS_OF, "--format", "json")))
+        if only:
+            cmds = [(name, cmd) for name, cmd in cmds if name.split()[0] in only]
         for name, cmd in cmds:
             if cmd is None:      # bill --out: a fresh folder per run
                 walls, rss, pss = [], 0, 0
@@ -276,7 +284,7 @@ def table(results: list[dict], info: dict, jobs_list: list[int]) -> str:
         f"({info['platform']}).",
         "",
         f"bill: the statements of {BILL_DAY} (statement day 3, about a fifth of the book); overdue-report: "
-        f"the whole book on {AS_OF}. Wall time of the whole command (start-up, loading and validating the "
+        f"the whole book on {AS_OF}; remind: the reminders of {REMIND_DAY} (--days 3). Wall time of the whole command (start-up, loading and validating the "
         "four files, replay, rendering); × floor = wall / parse floor; peak RSS = largest process; peak total = "
         "peak of the summed PSS of all its processes (sampled every 0.5 s; pages shared copy-on-write counted once).",
         "",
@@ -312,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--revolving", type=float, default=0.0, metavar="SHARE",
                     help="a revolving book: that share of customers pays about the minimum (some convert "
                          "a bill), run with minimum_payment.enabled; adds score")
+    ap.add_argument("--commands", default="", metavar="NAMES",
+                    help="only these commands, comma-separated (bill, overdue-report, remind, score; default: all)")
     ap.add_argument("--side-by-side", action="store_true",
                     help="also run, for each --jobs N > 1, N `--shard k/N` processes at once (the alternative "
                          "to --jobs: each loads the input itself)")
@@ -326,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     results = []
     for n in sizes:
-        results.append(run_size(n, a.seed, jobs_list, a.repeat, not a.no_out, a.side_by_side, a.revolving))
+        results.append(run_size(n, a.seed, jobs_list, a.repeat, not a.no_out, a.side_by_side, a.revolving,
+                                tuple(c.strip() for c in a.commands.split(",") if c.strip())))
     text = table(results, info, jobs_list)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)

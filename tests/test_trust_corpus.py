@@ -355,7 +355,7 @@ OPTION_CASES = (
     [(c, "--format", "xml") for c in [*DATA_COMMANDS, "quote", "train --features", "train --from-history"]]
     + [(c, "--as-of", v) for c in ["bill", "bill --out", "repay", "defer", "convert", "overdue-report", "score",
                                     "train --features", "train --from-history", "reverse", "waive", "write-off",
-                                    "review", "review --apply", "balance"]
+                                    "review", "review --apply", "balance", "remind"]
        for v in BAD_DATES]
     + [(c, "--date", v) for c in ["quote", "quote --customer", "repay", "repay --dry-run", "defer", "convert",
                                   "reverse", "waive", "write-off --dry-run"]
@@ -386,8 +386,10 @@ OPTION_CASES = (
     + [("waive", "--reason", v) for v in ["", "   "]]
     + [("repay", "--channel", v) for v in ["a\x01b", "x" * 65]]
     + [(c, "--encoding", "klingon") for c in [*DATA_COMMANDS, "train --features"]]
-    + [(c, "--shard", v) for c in ["bill", "bill --out", "overdue-report"] for v in ["0/2", "3/2", "x", "1/0", "", "-1/2"]]
-    + [(c, "--jobs", v) for c in ["bill", "overdue-report"] for v in ["0", "-1", "x", "", "1.5"]]
+    + [(c, "--shard", v) for c in ["bill", "bill --out", "overdue-report", "remind"]
+       for v in ["0/2", "3/2", "x", "1/0", "", "-1/2"]]
+    + [(c, "--jobs", v) for c in ["bill", "overdue-report", "remind"] for v in ["0", "-1", "x", "", "1.5"]]
+    + [(c, "--days", v) for c in ["remind", "remind --out"] for v in ["x", "-1", "1.5", "1e1", "", "367"]]
     + [("train --features", o, v) for o, vs in {"--test-share": ["x", "-0.1", "1", "2", "nan", "inf"],
                                                  "--folds": ["x", "1", "0", "-3", "2.5"],
                                                  "--monotone": ["x=sideways", "x", "=up", "x=up=down"],
@@ -396,6 +398,8 @@ OPTION_CASES = (
                                                  "--min-iv": ["x", "-1", "nan", "inf"],
                                                  "--min-bin-share": ["x", "0.5", "-0.1", "nan"]}.items() for v in vs]
     + [("overdue-report --out", "--out", "{tmp}"), ("bill --out", "--out", "{tmp}/data/customers.csv")]
+    + [("remind --out", "--out", v) for v in ["{tmp}", "{tmp}/out/sms.json", "", "{tmp}/data/customers.csv"]]
+    + [("remind", "--out-unmasked", v) for v in ["{tmp}", "{tmp}/out/sms.xlsx"]]
 )
 
 
@@ -420,7 +424,7 @@ def test_the_matrix_covers_every_command():
     registered = {c.name for c in app.registered_commands}
     covered = {c.split()[0] for c, _, _ in OPTION_CASES}
     assert registered == covered == {"quote", "bill", "repay", "defer", "convert", "overdue-report", "score", "train",
-                                     "validate", "reverse", "waive", "write-off", "review", "balance"}
+                                     "validate", "reverse", "waive", "write-off", "review", "balance", "remind"}
     assert {c.split()[0] for c in DATA_COMMANDS} == registered - {"train"}   # train --from-history: its own test
 
 
@@ -485,7 +489,8 @@ SKIPPY = {
 SKIPPED = [(C, 5, "opened_on"), (T, 5, "customer_id"), (T, 6, "amount"), (R, 3, "customer_id"), (D, 2, "days")]
 
 
-@pytest.mark.parametrize("command", ["bill", "bill --out", "overdue-report", "overdue-report --out", "score"])
+@pytest.mark.parametrize("command", ["bill", "bill --out", "overdue-report", "overdue-report --out", "score",
+                                     "remind", "remind --out"])
 def test_skip_invalid_proceeds_lists_every_skipped_record_with_a_count_and_exits_1(tmp_path, command):
     d = write_book(tmp_path, SKIPPY)
     out = tmp_path / "out"

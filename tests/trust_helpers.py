@@ -92,10 +92,14 @@ DATA_COMMANDS: dict[str, list[str]] = {
     "score": ["score", "--as-of", "2026-03-05"],
     "score --customer": ["score", "--as-of", "2026-03-05", "--customer", "C1"],
     "validate": ["validate"],
+    # C1 (106.00) and C2 (500.00 + 19 x 0.25 = 504.75) owe on the 03-03 statement, due 03-12
+    "remind": ["remind", "--as-of", "2026-03-10"],
+    "remind --out": ["remind", "--as-of", "2026-03-10", "--out", "{out}/sms.csv"],
 }
 
 # The commands with --skip-invalid (SPEC 6).
-SKIP_INVALID_COMMANDS = ("bill", "bill --out", "overdue-report", "overdue-report --out", "score", "review")
+SKIP_INVALID_COMMANDS = ("bill", "bill --out", "overdue-report", "overdue-report --out", "score", "review", "remind",
+                         "remind --out")
 
 
 def write_book(root: Path, files: Optional[dict] = None, name: str = "data") -> Path:

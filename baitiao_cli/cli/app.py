@@ -124,6 +124,7 @@ from . import overdue_report as _overdue_report;  app.command("overdue-report")(
 from . import score as _score;  app.command("score")(_score.command)  # noqa: E402,E702
 from . import train as _train;  app.command("train")(_train.command)  # noqa: E402,E702
 from . import validate as _validate;  app.command("validate")(_validate.command)  # noqa: E402,E702
+from . import remind as _remind;  app.command("remind")(_remind.command)  # noqa: E402,E702
 # ---------------------------------------------------------------------------------------------
 
 

@@ -45,11 +45,16 @@ def fsync_dir(folder: Union[str, Path]) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Union[str, Path], data: Union[bytes, str], *, sync_dir: bool = True) -> None:
+def write_atomic(path: Union[str, Path], data: Union[bytes, str], *, sync_dir: bool = True,
+                 mode: Optional[int] = None) -> None:
     """Replace ``path`` with ``data`` (str is written as UTF-8) atomically.
 
     ``sync_dir=False`` skips the folder fsync: a caller writing many files into one folder
-    calls ``fsync_dir`` once at the end instead.
+    calls ``fsync_dir`` once at the end instead. ``mode`` (e.g. ``0o600`` for a file of
+    personal data): the file's permissions, else those ``open`` would give (0o666 less the
+    umask). The temporary file is created with mode 0o600 (``mkstemp``: ``os.open(..., 0o600)``)
+    and the rename keeps its mode, so a file asked for with 0o600 is never readable by others,
+    not even for a moment.
     """
     path = Path(path)
     if isinstance(data, str):
@@ -62,7 +67,7 @@ def write_atomic(path: Union[str, Path], data: Union[bytes, str], *, sync_dir: b
             f.flush()
             os.fsync(f.fileno())
         try:
-            os.chmod(tmp, _file_mode())
+            os.chmod(tmp, _file_mode() if mode is None else mode)
         except OSError:  # pragma: no cover - e.g. a filesystem without permissions
             pass
         os.replace(tmp, path)
