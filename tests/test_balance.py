@@ -65,3 +65,27 @@ def test_refusals_and_table(book):
     assert r.exit_code == 1 and "after --as-of" in r.stderr
     r = invoke(["balance", "--data-dir", str(book), "--customer", "C2", "--as-of", "2026-02-20"])
     assert r.exit_code == 0 and "502.00" in r.stdout and "逾期天数" in r.stdout
+
+
+def test_a_deferred_statement(book):
+    # C1 defers its 03-03 statement (106.00 due 03-12) by 10 days on 03-05: due 03-22, fee 1% x 106.00 = 1.06.
+    r = invoke(["defer", "--data-dir", str(book), "--customer", "C1", "--statement-date", "2026-03-03", "--days",
+                "10", "--date", "2026-03-05", "--ref", "D1", "--as-of", "2026-03-05"])
+    assert r.exit_code == 0, r.stderr
+    b = balance(book, "C1", "2026-03-15")
+    assert (b["total_due"], b["dpd"], b["next_due_date"], b["overdue_amount"]) == ("107.06", 0, "2026-03-22", "0.00")
+
+
+def test_a_revolving_account(book):
+    # Minimum payment on: C2's 500.00 billed 02-03 (due 02-12), minimum 10% = 50.00, paid 50.00 on 02-10: met.
+    # 02-20: revolving fee 8 days (02-13..02-20) x 450.00 x 0.0005 = 8 x 0.225 = 1.80; total due 451.80;
+    # the 02-03 minimum is paid: minimum due 0.00; not overdue; next due date: the 03-03 statement's, 03-12.
+    (book.parent / "min.toml").write_text("[minimum_payment]\nenabled = true\n", encoding="utf-8")
+    r = invoke(["repay", "--data-dir", str(book), "--config", str(book.parent / "min.toml"), "--customer", "C2",
+                "--amount", "50.00", "--date", "2026-02-10", "--ref", "P1", "--as-of", "2026-02-10"])
+    assert r.exit_code == 0, r.stderr
+    r = invoke(["balance", "--data-dir", str(book), "--config", str(book.parent / "min.toml"), "--customer", "C2",
+                "--as-of", "2026-02-20", "--format", "json"])
+    b = json.loads(r.stdout)
+    assert (b["total_due"], b["minimum_due"], b["revolving_fee"], b["dpd"], b["next_due_date"]) == \
+        ("451.80", "0.00", "1.80", 0, "2026-03-12")
