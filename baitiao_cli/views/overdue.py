@@ -14,6 +14,7 @@ from ..engine.money import fen_str, rate_str
 from ..engine.overdue import PAID_OFF, REGULATORY_LABELS, ratio
 from ..privacy import mask_phone
 from ..render import Table, bar, csv_text
+from .labels import kind_label, label
 
 if TYPE_CHECKING:
     from ..engine.overdue import AccountRisk, PortfolioSummary, RiskPolicy, RollRates, ScenarioTally
@@ -161,16 +162,35 @@ def csv_rows(rep: Report) -> list[list[Any]]:
              _date(r.oldest_due_date) or "", "true" if r.frozen else "false"] for r in rep.accounts]
 
 
-def worklist_rows(rep: Report) -> list[list[Any]]:
-    return [[k, r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone), r.action or "",
+def worklist_rows(rep: Report, lang: str = "en") -> list[list[Any]]:
+    """The worklist rows; with ``lang`` zh the action and ``frozen`` are words (codes stay codes)."""
+    zh = lang == "zh"
+    yes, no = ("是", "否") if zh else ("true", "false")
+    return [[k, r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone),
+             kind_label(lang, "action", r.action) if zh and r.action else r.action or "",
              _date(r.action_since) or "", r.dpd, r.bucket, _date(r.oldest_due_date) or "", fen_str(r.overdue_fen),
              fen_str(r.late_fee_fen), fen_str(r.to_cure_fen), fen_str(r.total_owed_fen),
-             "true" if r.frozen else "false", r.regulatory_class, REGULATORY_LABELS[r.regulatory_class], r.stage]
+             yes if r.frozen else no, r.regulatory_class, REGULATORY_LABELS[r.regulatory_class], r.stage]
             for k, r in enumerate(rep.accounts, 1)]
 
 
-def worklist_csv(rep: Report) -> str:
-    return csv_text(WORKLIST_HEADERS, worklist_rows(rep), bom=True)
+def worklist_headers(lang: str = "en") -> tuple[str, ...]:
+    """The worklist's header row: the JSON key names, or their Chinese labels (``views.labels``)."""
+    return WORKLIST_HEADERS if lang == "en" else tuple(label(lang)(f"w.{h}") for h in WORKLIST_HEADERS)
+
+
+def worklist_csv(rep: Report, lang: str = "en") -> str:
+    return csv_text(worklist_headers(lang), worklist_rows(rep, lang), bom=True)
+
+
+def legal_accounts(rep: Report) -> list:
+    """The accounts at the legal stage: their action is ``legal`` or a later one of ``overdue.actions``
+    (priority order); none when no action is called ``legal``."""
+    ladder = [name for _day, name in rep.policy.actions]
+    if "legal" not in ladder:
+        return []
+    legal = set(ladder[ladder.index("legal"):])
+    return [r for r in rep.accounts if r.action in legal]
 
 
 # --- tables ---------------------------------------------------------------------------------------
