@@ -27,8 +27,8 @@ def data(tmp_path: Path) -> Path:
     return write_book(tmp_path)
 
 
-def run(*args: str):
-    return invoke(list(args))
+def run(*args: str, **kw):
+    return invoke(list(args), **kw)
 
 
 def letters_only(text: str, allowed: set[str]) -> set[str]:
@@ -231,3 +231,15 @@ def test_no_letter_before_the_legal_stage(data, tmp_path):
     assert run("overdue-report", "--data-dir", str(data), "--as-of", "2026-03-20", "--out", str(out),
                "--letters").exit_code == 0
     assert [p.name for p in (out / "2026-03-20").iterdir()] == ["worklist.csv"]
+
+
+def test_overdue_accounts_table_in_chinese(data):
+    r = run("overdue-report", "--data-dir", str(data), "--as-of", "2026-05-15", "--lang", "zh", "-f", "table",
+            env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.stderr
+    first = r.stdout.split("\n\n")[0]
+    for word in ("逾期报告 2026-05-15", "逾期账户（按催收优先级）", "逾期天数", "催收动作", "法务催收", "欠款总额", "五级分类："):
+        assert word in first, word
+    assert letters_only(first, {"C1", "C2", "C3", "M1", "M2", "M3", "M4"}) == set(), first
+    en = run("overdue-report", "--data-dir", str(data), "--as-of", "2026-05-15", "-f", "table", env={"COLUMNS": "200"})
+    assert "Overdue accounts on 2026-05-15, in collection priority order" in en.stdout and "legal" in en.stdout

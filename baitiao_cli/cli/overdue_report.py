@@ -70,7 +70,7 @@ def command(as_of: AsOfOpt = None, compare: CompareOpt = None, out: OutOpt = Non
                                    if letters else None)
     fmt = run.fmt
     emit(fmt.value, json_obj=report_json(report) if fmt is Format.json else None,
-         tables=tables(report) if fmt is Format.table else (),
+         tables=tables(report, worklist_lang) if fmt is Format.table else (),
          csv_table=Table(headers=CSV_HEADERS, rows=csv_rows(report)) if fmt is Format.csv else None)
     if rejected:
         raise SkippedRecords(rejected, "the report covers the valid ones")

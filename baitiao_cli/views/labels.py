@@ -115,6 +115,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "action.inhouse_collector": ("inhouse_collector", "内部催收"),
     "action.external_agency": ("external_agency", "委外催收"), "action.legal": ("legal", "法务催收"),
     "action.write_off_review": ("write_off_review", "核销审查"),
+    # --- the overdue accounts table (overdue-report --lang zh) ------------------------------------
+    "o_title": ("Overdue accounts on {date}, in collection priority order", "{date} 逾期账户（按催收优先级）"),
+    "o_lead": ("OVERDUE REPORT {date} · {overdue} overdue of {accounts} account(s) with a balance · overdue "
+               "{amount} · late fee {late_fee} · receivables {receivables} · ECL {ecl}",
+               "逾期报告 {date} · 有欠款账户 {accounts} 户，其中逾期 {overdue} 户 · 逾期金额 {amount} · 违约金 "
+               "{late_fee} · 应收余额 {receivables} · 预期信用损失 {ecl}"),
+    "o_customer": ("customer", "客户号"), "o_name": ("name", "姓名"), "o_phone": ("phone", "手机"),
+    "o_dpd": ("DPD", "逾期天数"), "o_bucket": ("bucket", "逾期阶段"), "o_overdue": ("overdue", "逾期金额"),
+    "o_late_fee": ("late fee", "违约金"), "o_total_owed": ("total owed", "欠款总额"), "o_class": ("class", "五级分类"),
+    "o_stage": ("stage", "减值阶段"), "o_ecl": ("ECL", "预期损失"), "o_action": ("action", "催收动作"),
+    "o_since": ("since", "动作开始日"), "o_frozen": ("frozen", "额度冻结"),
+    "o_yes": ("yes", "是"), "o_no": ("no", "否"),
+    "o_legend": ("class: {labels}", "五级分类：{labels}"),
     # --- the collection notice (催收通知, overdue-report --letters) -------------------------------
     "n_title": ("Collection notice", "催收通知"),
     "n_to": ("To {name} (customer {customer_id}, phone {phone}, ID {id_number})",

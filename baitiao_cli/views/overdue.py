@@ -195,24 +195,42 @@ def legal_accounts(rep: Report) -> list:
 
 # --- tables ---------------------------------------------------------------------------------------
 
-def tables(rep: Report) -> list[Table]:
-    legend = "class: " + " · ".join(f"{label} {code.replace('_', ' ')}" for code, label in REGULATORY_LABELS.items())
-    s, policy = rep.summary, rep.policy
-    rec = s.receivables_fen
+ACCOUNT_COLUMNS = ("o_customer", "o_name", "o_phone", "o_dpd", "o_bucket", "o_overdue", "o_late_fee", "o_total_owed",
+                   "o_class", "o_stage", "o_ecl", "o_action", "o_since", "o_frozen")
+
+
+def accounts_table(rep: Report, lang: str = "en") -> Table:
+    """The overdue accounts in collection priority order (the collectors' screen), in ``lang``."""
+    tr = label(lang)
+    h = {k: tr(k) for k in ACCOUNT_COLUMNS}
+    s = rep.summary
+    if lang == "en":
+        legend = "class: " + " · ".join(f"{lbl} {code.replace('_', ' ')}" for code, lbl in REGULATORY_LABELS.items())
+    else:
+        legend = tr("o_legend").format(labels=" · ".join(REGULATORY_LABELS.values()))
     acct_rows = [[r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone), r.dpd, r.bucket,
                   fen_str(r.overdue_fen), fen_str(r.late_fee_fen), fen_str(r.total_owed_fen),
-                  REGULATORY_LABELS[r.regulatory_class], r.stage, fen_str(r.ecl_fen), r.action or "-",
-                  _date(r.action_since) or "", "yes" if r.frozen else "no"] for r in rep.accounts]
-    out = [Table(
-        headers=("customer", "name", "phone", "DPD", "bucket", "overdue", "late fee", "total owed", "class",
-                 "stage", "ECL", "action", "since", "frozen"),
-        rows=acct_rows, title=f"Overdue accounts on {rep.as_of.isoformat()}, in collection priority order",
-        drop=("phone", "since", "frozen", "stage", "ECL", "name", "class", "total owed"),
-        align_right=frozenset({"DPD", "overdue", "late fee", "total owed", "stage", "ECL"}),
-        lead=[f"OVERDUE REPORT {rep.as_of.isoformat()} · {s.overdue_accounts} overdue of {s.accounts} account(s) "
-              f"with a balance · overdue {fen_str(s.overdue_fen)} · late fee {fen_str(s.late_fee_fen)} · "
-              f"receivables {fen_str(rec)} · ECL {fen_str(s.ecl_fen)}"],
-        footer=legend)]
+                  REGULATORY_LABELS[r.regulatory_class], r.stage, fen_str(r.ecl_fen),
+                  (kind_label(lang, "action", r.action) if r.action else "-"),
+                  _date(r.action_since) or "", tr("o_yes") if r.frozen else tr("o_no")] for r in rep.accounts]
+    return Table(
+        headers=tuple(h[k] for k in ACCOUNT_COLUMNS), rows=acct_rows,
+        title=tr("o_title").format(date=rep.as_of.isoformat()),
+        drop=tuple(h[k] for k in ("o_phone", "o_since", "o_frozen", "o_stage", "o_ecl", "o_name", "o_class",
+                                  "o_total_owed")),
+        align_right=frozenset(h[k] for k in ("o_dpd", "o_overdue", "o_late_fee", "o_total_owed", "o_stage", "o_ecl")),
+        lead=[tr("o_lead").format(date=rep.as_of.isoformat(), overdue=s.overdue_accounts, accounts=s.accounts,
+                                  amount=fen_str(s.overdue_fen), late_fee=fen_str(s.late_fee_fen),
+                                  receivables=fen_str(s.receivables_fen), ecl=fen_str(s.ecl_fen))],
+        footer=legend)
+
+
+def tables(rep: Report, lang: str = "en") -> list[Table]:
+    """Every table of the report; with ``lang`` zh the accounts table (the collectors' screen) is in
+    Chinese, the portfolio tables stay English (docs/printing.md)."""
+    s, policy = rep.summary, rep.policy
+    rec = s.receivables_fen
+    out = [accounts_table(rep, lang)]
 
     top_amount = max((t.amount_fen for _n, t in s.buckets), default=0)
     out.append(Table(
