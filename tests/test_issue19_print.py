@@ -243,3 +243,14 @@ def test_overdue_accounts_table_in_chinese(data):
     assert letters_only(first, {"C1", "C2", "C3", "M1", "M2", "M3", "M4"}) == set(), first
     en = run("overdue-report", "--data-dir", str(data), "--as-of", "2026-05-15", "-f", "table", env={"COLUMNS": "200"})
     assert "Overdue accounts on 2026-05-15, in collection priority order" in en.stdout and "legal" in en.stdout
+
+
+def test_activity_details_in_chinese():
+    from baitiao_cli.views.statement import activity_detail
+
+    assert activity_detail("deferral", "statement 2026-10-20 due 2026-11-13", "zh") == "账单 2026-10-20 延期至 2026-11-13"
+    assert activity_detail("conversion", "statement 2026-03-03 into 6 periods", "zh") == "账单 2026-03-03 分 6 期"
+    assert activity_detail("refund", "T1", "zh") == "退货对应消费 T1"
+    assert activity_detail("waiver", "late_fee: 客户投诉", "zh") == "减免违约金：客户投诉"
+    assert activity_detail("deferral", "statement 2026-10-20 due 2026-11-13", "en") == \
+        "statement 2026-10-20 due 2026-11-13"

@@ -99,7 +99,8 @@ def statement_html(s: dict, lang: str = "zh") -> str:
     body += _upcoming_html(s, tr)
     if s.get("minimum_only"):
         body += _minimum_only_html(s["minimum_only"], tr)
-    body.append(f'<p class="note">{escape(tr("html_footer"))}</p>')
+    note = tr("html_footer") + (tr("html_footer_revolving") if "revolving_fee_unpaid" in s else "")
+    body.append(f'<p class="note">{escape(note)}</p>')
     return _page(lang, tr("html_title").format(date=s["statement_date"]), body)
 
 

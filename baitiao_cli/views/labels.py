@@ -97,9 +97,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "html_pay_by": ("Pay by", "到期还款日"), "html_late_fee": ("Late fee unpaid", "未还违约金"),
     "html_revolving_fee": ("Revolving fee unpaid", "未还日服务费"), "html_credit_balance": ("Credit balance", "溢缴款余额"),
     "html_payments": ("Payments", "还款"), "html_refunds": ("Refunds", "退款"),
-    "html_footer": ("Amounts in yuan (CNY). Please pay the total due by the due date; paying only the minimum "
-                    "accrues a daily revolving fee.",
-                    "金额单位：人民币元。请于到期还款日前还清应还总额；仅还最低还款额将按日计收日服务费。"),
+    "html_footer": ("Amounts in yuan (CNY). Please pay the total due by the due date.",
+                    "金额单位：人民币元。请于到期还款日前还清应还总额。"),
+    "html_footer_revolving": (" Paying only the minimum accrues a daily revolving fee.",
+                              "仅还最低还款额的，未还部分按日计收日服务费。"),
     "html_minimum_only": ("Paying only the minimum for {n} months: you pay {paid} and still owe {after}",
                           "若未来 {n} 个月只还最低还款额：共还款 {paid}，仍欠 {after}"),
     # --- the collectors' worklist (overdue-report --out) ----------------------------------------
