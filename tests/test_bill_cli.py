@@ -150,7 +150,8 @@ def test_table_output(data):
 
 def test_out_writes_statement_files_and_a_rerun_gives_identical_bytes(data, tmp_path):
     out = tmp_path / "out"
-    r = bill(data, "--as-of", "2026-03-03", "--out", str(out), "--format", "json")
+    # the .txt statement in English (--lang en; the built-in default for statement files is zh: docs/printing.md)
+    r = bill(data, "--as-of", "2026-03-03", "--out", str(out), "--format", "json", "--lang", "en")
     assert r.exit_code == 0 and r.stderr == ""
     first = files_under(out)
     assert sorted(first) == ["2026-03-03/C1.json", "2026-03-03/C1.txt", "2026-03-03/C2.json", "2026-03-03/C2.txt",
@@ -161,7 +162,7 @@ def test_out_writes_statement_files_and_a_rerun_gives_identical_bytes(data, tmp_
     assert "TOTAL DUE: 186.00" in text and "138****5678" in text and "13812345678" not in text
     summary = first["2026-03-03/summary.csv"]
     assert summary.startswith("\ufeff".encode()) and b"\r\n" in summary   # Excel: BOM + CRLF
-    r = bill(data, "--as-of", "2026-03-03", "--out", str(out))
+    r = bill(data, "--as-of", "2026-03-03", "--out", str(out), "--lang", "en")
     assert r.exit_code == 0
     assert files_under(out) == first
 

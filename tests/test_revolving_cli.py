@@ -83,7 +83,7 @@ def test_bill_csv_table_and_text_statement(data, tmp_path):
     assert [(r[0], r[k - 1], r[k]) for r in rows[1:]] == [("C1", "908.55", "98.55"), ("C2", "2020.90", "2020.90")]
     table = ok(cli(data, "bill", "--as-of", "2026-03-03", "-f", "table"))
     assert "minimum due" in table and "98.55" in table
-    ok(cli(data, "bill", "--as-of", "2026-03-03", "--out", str(tmp_path / "out")))
+    ok(cli(data, "bill", "--as-of", "2026-03-03", "--out", str(tmp_path / "out"), "--lang", "en"))
     text = (tmp_path / "out" / "2026-03-03" / "C1.txt").read_text(encoding="utf-8")
     assert "最低还款额 MINIMUM DUE: 98.55   by 2026-03-12" in text
     assert "Revolving fee posted on this statement: 8.55" in text
@@ -176,7 +176,7 @@ def test_quote_customer_shows_the_cost_of_paying_only_the_minimum(data):
 
 
 def test_bill_customer_out_text_has_the_minimum_only_lines(data, tmp_path):
-    ok(cli(data, "bill", "--customer", "C1", "--as-of", "2026-03-03", "--out", str(tmp_path / "one")))
+    ok(cli(data, "bill", "--customer", "C1", "--as-of", "2026-03-03", "--out", str(tmp_path / "one"), "--lang", "en"))
     text = (tmp_path / "one" / "2026-03-03" / "C1.txt").read_text(encoding="utf-8")
     assert "最低还款额 MINIMUM DUE: 98.55" in text and "If you pay only the minimum (最低还款) for 12 months" in text
     obj = json.loads((tmp_path / "one" / "2026-03-03" / "C1.json").read_text(encoding="utf-8"))
@@ -205,7 +205,7 @@ def test_batch_statements_show_the_cost_of_paying_only_the_minimum(data, tmp_pat
     assert [p["payment"] for p in c1["minimum_only"]["payments"][:2]] == ["98.55", "90.36"]
     assert ok(cli(data, "bill", "--as-of", "2026-03-03", "-f", "json", "--jobs", "2")) == json.dumps(obj, indent=2,
                                                                                                   ensure_ascii=False) + "\n"
-    ok(cli(data, "bill", "--as-of", "2026-03-03", "--out", str(tmp_path / "batch")))
+    ok(cli(data, "bill", "--as-of", "2026-03-03", "--out", str(tmp_path / "batch"), "--lang", "en"))
     text = (tmp_path / "batch" / "2026-03-03" / "C1.txt").read_text(encoding="utf-8")
     assert "If you pay only the minimum (最低还款) for 12 months" in text
     saved = json.loads((tmp_path / "batch" / "2026-03-03" / "C1.json").read_text(encoding="utf-8"))

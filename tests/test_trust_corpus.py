@@ -389,6 +389,8 @@ OPTION_CASES = (
     + [(c, "--shard", v) for c in ["bill", "bill --out", "overdue-report", "remind"]
        for v in ["0/2", "3/2", "x", "1/0", "", "-1/2"]]
     + [(c, "--jobs", v) for c in ["bill", "overdue-report", "remind"] for v in ["0", "-1", "x", "", "1.5"]]
+    + [(c, "--lang", v) for c in ["bill", "bill --customer", "bill --out", "overdue-report"]
+       for v in ["fr", "ZH", "", "zh-CN"]]
     + [(c, "--days", v) for c in ["remind", "remind --out"] for v in ["x", "-1", "1.5", "1e1", "", "367"]]
     + [("train --features", o, v) for o, vs in {"--test-share": ["x", "-0.1", "1", "2", "nan", "inf"],
                                                  "--folds": ["x", "1", "0", "-3", "2.5"],
@@ -437,6 +439,7 @@ CONFIGS = {
     "bad scoring key": ("[scoring]\nbase_scor = 600\n", "scoring.base_scor"),
     "bad overdue value": ("[overdue]\nfreeze_from_day = \"x\"\n", "overdue.freeze_from_day"),
     "invalid TOML": ("[billing\ndue_days = 9\n", "not valid TOML"),
+    "bad display lang": ('[display]\nlang = "fr"\n', "display.lang"),
 }
 CONFIG_COMMANDS = [*DATA_COMMANDS, "quote", "train --features", "train --from-history"]
 

@@ -26,6 +26,7 @@ import typer
 from ..errors import SkippedRecords, UsageError
 from ..render import emit, emit_document, progress, warn
 from .common import AsOfOpt, BatchOptions, Format, batch_command, customer_option
+from .display import HtmlOpt, LangOpt, lang_of
 
 if TYPE_CHECKING:
     from ..services.billing import Billing
@@ -43,7 +44,7 @@ def _progress(total: int):
     return progress(total, "statements")
 
 
-def _show(result: Billing, fmt: Format, customer: Optional[str]) -> None:
+def _show(result: Billing, fmt: Format, customer: Optional[str], lang: str = "en") -> None:
     from ..views.statement import (
         batch_table, batch_table_row, customer_tables, minimum_only_json, minimum_only_table, no_statement_table,
         statement_json, summary_row, summary_table,
@@ -53,10 +54,10 @@ def _show(result: Billing, fmt: Format, customer: Optional[str]) -> None:
     if result.rows is None:           # one customer
         pairs = result.statements
         obj = {"as_of": day.isoformat(), "statements": [statement_json(a, s) for a, s in pairs]}
-        tables = customer_tables(*pairs[0]) if pairs else [no_statement_table(customer)]
+        tables = customer_tables(*pairs[0], lang) if pairs else [no_statement_table(customer)]
         if result.minimum_only is not None:
             obj["statements"][0]["minimum_only"] = minimum_only_json(result.minimum_only)
-            tables.append(minimum_only_table(result.minimum_only))
+            tables.append(minimum_only_table(result.minimum_only, lang))
         emit(fmt.value, json_obj=obj, tables=tables, csv_table=summary_table([summary_row(a, s) for a, s in pairs]))
     elif fmt is Format.json:
         emit_document([("as_of", day.isoformat())], "statements", (r.json for r in result.rows))
@@ -67,7 +68,8 @@ def _show(result: Billing, fmt: Format, customer: Optional[str]) -> None:
 
 
 @batch_command
-def command(as_of: AsOfOpt = None, customer: CustomerOpt = None, out: OutOpt = None, *, run: BatchOptions) -> None:
+def command(as_of: AsOfOpt = None, customer: CustomerOpt = None, out: OutOpt = None, lang: LangOpt = None,
+            html: HtmlOpt = False, *, run: BatchOptions) -> None:
     """Statements dated --as-of for every customer with that statement day, or one customer's latest.
 
     Exit status: 0 done; 1 invalid input (nothing written) or an unknown customer, or
@@ -84,9 +86,13 @@ def command(as_of: AsOfOpt = None, customer: CustomerOpt = None, out: OutOpt = N
     out_dir = Path(out) if out else None
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out: {out} exists and is not a folder")
+    if html and out_dir is None:
+        raise UsageError("--html: writes files; give --out DIR")
+    printing = billing.Printing(lang_of(lang, lc, customer_facing=True), html)
 
     result = billing.run(lc, run.encoding, run.skip_invalid, day, customer=customer, shard=shard, jobs=run.jobs,
-                         out_dir=out_dir, want_json=run.fmt is Format.json, on_warning=warn, progress=_progress)
-    _show(result, run.fmt, customer)
+                         out_dir=out_dir, want_json=run.fmt is Format.json, on_warning=warn, progress=_progress,
+                         printing=printing)
+    _show(result, run.fmt, customer, lang_of(lang, lc, customer_facing=False))
     if result.rejected:
         raise SkippedRecords(result.rejected, "the valid accounts were processed")

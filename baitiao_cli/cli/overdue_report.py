@@ -27,6 +27,7 @@ import typer
 from ..errors import SkippedRecords, UsageError
 from ..render import Table, emit, warn
 from .common import AsOfOpt, BatchOptions, Format, batch_command, date_option
+from .display import LangOpt, LettersOpt, lang_of
 
 # The engine, services and views are imported inside ``command``: ``baitiao --help`` never pays for them.
 
@@ -39,7 +40,8 @@ OutOpt = Annotated[Optional[str], typer.Option(
 
 
 @batch_command
-def command(as_of: AsOfOpt = None, compare: CompareOpt = None, out: OutOpt = None, *, run: BatchOptions) -> None:
+def command(as_of: AsOfOpt = None, compare: CompareOpt = None, out: OutOpt = None, lang: LangOpt = None,
+            letters: LettersOpt = False, *, run: BatchOptions) -> None:
     """Overdue accounts (DPD, bucket, amounts, late fee, action, class, stage, ECL) and the portfolio summary.
 
     Exit status: 0 done; 1 invalid input (nothing written) or an unwritable --out, or
@@ -53,17 +55,30 @@ def command(as_of: AsOfOpt = None, compare: CompareOpt = None, out: OutOpt = Non
     earlier = date_option(compare, "--compare")
     if earlier is not None and earlier >= day:
         raise UsageError(f"--compare: {earlier.isoformat()} must be before --as-of {day.isoformat()}")
-    if out and Path(out).is_dir():
+    if letters:
+        _check_letters_out(out)
+    elif out and Path(out).is_dir():
         raise UsageError(f"--out: {out} is a folder; give a file name")
-    if out and Path(out).suffix.lower() not in ("", ".csv"):
+    if out and not letters and Path(out).suffix.lower() not in ("", ".csv"):
         raise UsageError(f"--out: {out}: the collection worklist is written as CSV only; give a .csv file name "
                          f"(--format {run.fmt.value} is the format of stdout)")
 
+    worklist_lang = lang_of(lang, lc, customer_facing=False)
     report, rejected = overdue.run(lc, run.encoding, run.skip_invalid, day, earlier, shard=shard, jobs=run.jobs,
-                                   out_path=out or None, on_warning=warn)
+                                   out_path=out or None, on_warning=warn, worklist_lang=worklist_lang,
+                                   letters=overdue.Letters(Path(out), worklist_lang, lang_of(lang, lc, True))
+                                   if letters else None)
     fmt = run.fmt
     emit(fmt.value, json_obj=report_json(report) if fmt is Format.json else None,
-         tables=tables(report) if fmt is Format.table else (),
+         tables=tables(report, worklist_lang) if fmt is Format.table else (),
          csv_table=Table(headers=CSV_HEADERS, rows=csv_rows(report)) if fmt is Format.csv else None)
     if rejected:
         raise SkippedRecords(rejected, "the report covers the valid ones")
+
+
+def _check_letters_out(out: Optional[str]) -> None:
+    """``--letters`` writes a folder of files: ``--out DIR`` is needed and must not be a file."""
+    if not out:
+        raise UsageError("--letters: writes files; give --out DIR")
+    if Path(out).exists() and not Path(out).is_dir():
+        raise UsageError(f"--letters: --out {out} exists and is not a folder")

@@ -143,6 +143,13 @@ class Scenario:
 
 
 @dataclass(frozen=True, slots=True)
+class Display:
+    # [display] lang: "zh" or "en" for every human output; None: zh for customer-facing statements
+    # and notices, en for operators' tables and the worklist (views.labels.resolve)
+    lang: Optional[str] = None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     data_dir: str = "sample_data"
     billing: Billing = field(default_factory=Billing)
@@ -157,6 +164,7 @@ class Config:
     scoring: Scoring = field(default_factory=Scoring)   # [scoring], validated once at load
     review: Review = field(default_factory=Review)
     scenarios: tuple[Scenario, ...] = ()                 # [scenarios.NAME] (SPEC 4.14), by name
+    display: Display = field(default_factory=Display)    # [display] (issue 19: --lang)
 
     def scenario(self, category: str) -> Optional[Scenario]:
         """The scenario a purchase's ``category`` picks (exact name, case as written), if configured."""

@@ -21,7 +21,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from ..engine.config import (
-    Action, Billing, Config, Conversion, DeferralCfg, Ecl, Installments, LateFee, MinimumPayment, Overdue, Pricing,
+    Action, Billing, Config, Conversion, DeferralCfg, Display, Ecl, Installments, LateFee, MinimumPayment, Overdue, Pricing,
     Review, Scenario,
 )
 from ..engine.money import ROUNDING_MODES
@@ -46,6 +46,7 @@ SCHEMA: dict[str, dict[str, str]] = {
                 "write_off_min_dpd": "int"},
     "ecl": {"lgd": "rate", "pd_stage1": "rate", "pd_stage2": "rate"},
     "review": {"raise_after": "int", "raise_min_grade": "str", "min_utilisation": "rate", "raise_ratio": "rate"},
+    "display": {"lang": "str"},
 }
 
 # Extra sections other modules register (e.g. scoring) with their own validators.
@@ -215,7 +216,12 @@ def build_config(raw: dict) -> Config:
                   billing=billing,
                   installments=installments, pricing=pricing, late_fee=late_fee,
                   deferral=deferral, minimum_payment=minimum_payment, conversion=conversion, overdue=overdue,
-                  ecl=ecl, scoring=scoring, review=review)
+                  ecl=ecl, scoring=scoring, review=review, display=_display(raw.get("display", {})))
+
+
+def _display(dp: dict) -> Display:
+    lang = dp.get("lang")
+    return Display(lang=None if lang is None else _str(lang, "display.lang", ("zh", "en")))
 
 
 def _review(r: dict, d: Review, scoring) -> Review:

@@ -39,6 +39,7 @@ class BillRow(NamedTuple):
     effective_due_date: date
     total_due_fen: int
     new_amount_fen: int = 0      # what the new items add to the total due (principal and fees unpaid)
+    html: Optional[str] = None   # the HTML statement, for --out --html
 
 
 class Billing(NamedTuple):
@@ -73,7 +74,15 @@ def _select(day: date) -> job_pool.Select:
     return select
 
 
-def _work(cfg, day: date, want_json: bool, want_text: bool, progress: Callable) -> job_pool.Work:
+class Printing(NamedTuple):
+    """The language of the statement files and whether ``--out`` also writes the HTML statement."""
+
+    lang: str = "en"
+    html: bool = False
+
+
+def _work(cfg, day: date, want_json: bool, want_text: bool, progress: Callable,
+          printing: Printing = Printing()) -> job_pool.Work:
     def work(chosen: list, groups: dict, job: Shard, show_progress: bool) -> list[BillRow]:
         """Replay the ``chosen`` customers that fall in ``job`` to ``day``; render their statement dated ``day``."""
         from ..engine.ledger import latest_statement
@@ -101,12 +110,14 @@ def _work(cfg, day: date, want_json: bool, want_text: bool, progress: Callable) 
                     cost = minimum_only_cost(c, txns, repayments, deferrals, cfg, day, conversions=conversions,
                                              corrections=corrections) \
                         if revolving and (want_json or want_text) else None
-                    out.append(BillRow(c.customer_id, acct.warnings,
-                                       dumps(_with_cost(statement_json(acct, st), cost)) if want_json else None,
-                                       statement_text(acct, st) + (minimum_only_text(cost) if cost else "")
+                    obj = _with_cost(statement_json(acct, st), cost) if want_json else None
+                    out.append(BillRow(c.customer_id, acct.warnings, dumps(obj) if obj is not None else None,
+                                       statement_text(acct, st, printing.lang)
+                                       + (minimum_only_text(cost, printing.lang) if cost else "")
                                        if want_text else None,
                                        summary_row(acct, st), st.effective_due_date, st.total_due_fen,
-                                       sum(ln.outstanding_fen for ln in st.new_items)))
+                                       sum(ln.outstanding_fen for ln in st.new_items),
+                                       _html(obj, printing) if want_text and printing.html else None))
                 if bar is not None:
                     bar.advance(task)
         finally:
@@ -125,16 +136,22 @@ def _with_cost(obj: dict, cost) -> dict:
     return obj
 
 
+def _html(obj: Optional[dict], printing: Printing) -> Optional[str]:
+    from ..views.html import statement_html
+
+    return statement_html(obj, printing.lang) if obj is not None else None
+
+
 def _no_bar(total: int) -> None:
     return None
 
 
 def batch(lc, encoding: Optional[str], skip_invalid: bool, day: date, shard: Shard, jobs: int, *,
           want_json: bool, want_text: bool, on_warning: Callable[[str], None],
-          progress: Callable = _no_bar) -> tuple[list[BillRow], list]:
+          progress: Callable = _no_bar, printing: Printing = Printing()) -> tuple[list[BillRow], list]:
     """Every statement dated ``day`` in ``shard``, in customer_id order (the same rows whatever
     ``jobs`` is), and the rejected records."""
-    work = _work(lc.config, day, want_json, want_text, progress)
+    work = _work(lc.config, day, want_json, want_text, progress, printing)
     results, rejected = job_pool.run(lc, encoding, skip_invalid, shard, jobs, _select(day), work, on_warning)
     rows = results[0] if len(results) == 1 else list(heapq.merge(*results, key=lambda row: row.customer_id))
     for row in rows:
@@ -186,6 +203,8 @@ def batch_files(out_dir: Path, rows: list[BillRow], day: date, summary: str) -> 
     for r in rows:
         files.append((_file_name(folder, r.customer_id, ".json"), (r.json + "\n").encode("utf-8")))
         files.append((_file_name(folder, r.customer_id, ".txt"), r.text.encode("utf-8")))
+        if r.html is not None:
+            files.append((_file_name(folder, r.customer_id, ".html"), r.html.encode("utf-8")))
     if rows:
         files.append((folder / summary, csv_text(SUMMARY_HEADERS, [r.summary for r in rows], bom=True)
                       .encode("utf-8")))
@@ -193,21 +212,24 @@ def batch_files(out_dir: Path, rows: list[BillRow], day: date, summary: str) -> 
 
 
 def customer_files(out_dir: Path, statements: list[tuple[Account, Statement]],
-                   minimum_only: Optional["MinimumOnlyCost"] = None) -> list[tuple[Path, bytes]]:
-    """The ``.json`` and ``.txt`` file of each statement (no summary), with their bytes; with the
-    cost of paying only the minimum when given."""
+                   minimum_only: Optional["MinimumOnlyCost"] = None,
+                   printing: Printing = Printing()) -> list[tuple[Path, bytes]]:
+    """The ``.json`` and ``.txt`` (and with ``printing.html`` the ``.html``) file of each statement (no
+    summary), with their bytes; with the cost of paying only the minimum when given."""
     from ..render import json_text
     from ..views.statement import minimum_only_json, minimum_only_text, statement_json, statement_text
 
     files: list[tuple[Path, bytes]] = []
     for acct, st in statements:
         folder, cid = out_dir / st.statement_date.isoformat(), acct.customer.customer_id
-        obj, text = statement_json(acct, st), statement_text(acct, st)
+        obj, text = statement_json(acct, st), statement_text(acct, st, printing.lang)
         if minimum_only is not None:
             obj["minimum_only"] = minimum_only_json(minimum_only)
-            text += minimum_only_text(minimum_only)
+            text += minimum_only_text(minimum_only, printing.lang)
         files.append((_file_name(folder, cid, ".json"), json_text(obj).encode("utf-8")))
         files.append((_file_name(folder, cid, ".txt"), text.encode("utf-8")))
+        if printing.html:
+            files.append((_file_name(folder, cid, ".html"), _html(obj, printing).encode("utf-8")))
     return files
 
 
@@ -259,7 +281,7 @@ def write_files(files: list[tuple[Path, bytes]]) -> None:
 
 def run(lc, encoding: Optional[str], skip_invalid: bool, day: date, *, customer: Optional[str] = None,
         shard: Optional[Shard] = None, jobs: int = 1, out_dir: Optional[Path] = None, want_json: bool = False,
-        on_warning: Callable[[str], None], progress: Callable = _no_bar) -> Billing:
+        on_warning: Callable[[str], None], progress: Callable = _no_bar, printing: Printing = Printing()) -> Billing:
     """The statements of a batch run (``customer`` None) or of one customer, ``--out`` files written.
 
     Warnings (of the load, then of each account) go to ``on_warning`` before any file is written.
@@ -269,7 +291,8 @@ def run(lc, encoding: Optional[str], skip_invalid: bool, day: date, *, customer:
     shard = shard or WHOLE
     if customer is None:
         rows, rejected = batch(lc, encoding, skip_invalid, day, shard, jobs, want_json=want_json or out_dir is not None,
-                               want_text=out_dir is not None, on_warning=on_warning, progress=progress)
+                               want_text=out_dir is not None, on_warning=on_warning, progress=progress,
+                               printing=printing)
         if out_dir is not None:
             write_files(batch_files(out_dir, rows, day, summary_name(shard)))
         return Billing(day, rows, [], rejected)
@@ -279,7 +302,7 @@ def run(lc, encoding: Optional[str], skip_invalid: bool, day: date, *, customer:
     statements = customer_statement(dataset, lc.config, day, customer, on_warning)
     minimum_only = minimum_only_of(dataset, lc.config, day, customer) if statements else None
     if out_dir is not None:
-        write_files(customer_files(out_dir, statements, minimum_only))
+        write_files(customer_files(out_dir, statements, minimum_only, printing))
     return Billing(day, None, statements, rejected, minimum_only)
 
 

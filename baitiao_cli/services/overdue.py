@@ -108,11 +108,21 @@ def merge(results: list[JobResult], as_of: date, policy: RiskPolicy,
                          written_off)
 
 
+class Letters(NamedTuple):
+    """``--out DIR --letters``: the folder, the worklist's language and the notices' language."""
+
+    out_dir: Path
+    worklist_lang: str = "en"
+    notice_lang: str = "zh"
+
+
 def run(lc, encoding: Optional[str], skip_invalid: bool, as_of: date, compare: Optional[date] = None, *,
         shard: Optional[Shard] = None, jobs: int = 1, out_path: Optional[str] = None,
-        on_warning: Callable[[str], None]) -> tuple[OverdueReport, list]:
+        on_warning: Callable[[str], None], letters: Optional[Letters] = None,
+        worklist_lang: str = "en") -> tuple[OverdueReport, list]:
     """The report of ``shard`` (default: the whole book) and the rejected records; with ``out_path``
-    the collection worklist is written to that file (atomically) after the warnings went to ``on_warning``."""
+    the collection worklist is written to that file (atomically) after the warnings went to ``on_warning``;
+    with ``letters`` the worklist goes to ``DIR/<as-of>/worklist.csv`` with a notice per legal-stage account."""
     from ..engine.overdue import RiskPolicy
     from ..engine.partition import WHOLE
 
@@ -120,18 +130,39 @@ def run(lc, encoding: Optional[str], skip_invalid: bool, as_of: date, compare: O
     work = _work(lc.config, policy, as_of, compare)
     results, rejected = job_pool.run(lc, encoding, skip_invalid, shard or WHOLE, jobs, _select, work, on_warning)
     report = merge(results, as_of, policy, on_warning)
-    if out_path is not None:
-        write_worklist(out_path, report)
+    if letters is not None:
+        write_letters(letters, report, on_warning)
+    elif out_path is not None:
+        write_worklist(out_path, report, worklist_lang)
     return report, rejected
 
 
-def write_worklist(out: str, report: OverdueReport) -> None:
+def write_worklist(out: str, report: OverdueReport, lang: str = "en") -> None:
     from ..io.atomic import write_atomic
     from ..views.overdue import worklist_csv
 
     path = Path(out)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)   # like bill --out: create the folder
-        write_atomic(path, worklist_csv(report))
+        write_atomic(path, worklist_csv(report, lang))
     except OSError as e:
         raise RefusedError(f"--out: cannot write {out}: {e.strerror or e}") from None
+
+
+def write_letters(letters: Letters, report: OverdueReport, on_warning: Callable[[str], None]) -> None:
+    """``DIR/<as-of>/worklist.csv`` and ``DIR/<as-of>/<customer_id>.notice.html`` per account at the legal
+    stage (``views.overdue.legal_accounts``), every file computed first, each written atomically."""
+    from ..views.html import notice_html
+    from ..views.labels import label
+    from ..views.overdue import legal_accounts, worklist_csv
+    from .billing import _file_name, write_files
+
+    day = report.as_of.isoformat()
+    folder = letters.out_dir / day
+    accounts = legal_accounts(report)
+    if not any(name == "legal" for _d, name in report.policy.actions):
+        on_warning(label("en")("n_none_legal"))
+    files = [(folder / "worklist.csv", worklist_csv(report, letters.worklist_lang).encode("utf-8"))]
+    files += [(_file_name(folder, r.customer.customer_id, ".notice.html"),
+               notice_html(r, day, letters.notice_lang).encode("utf-8")) for r in accounts]
+    write_files(files)

@@ -14,6 +14,7 @@ from ..engine.money import fen_str, rate_str
 from ..engine.overdue import PAID_OFF, REGULATORY_LABELS, ratio
 from ..privacy import mask_phone
 from ..render import Table, bar, csv_text
+from .labels import kind_label, label
 
 if TYPE_CHECKING:
     from ..engine.overdue import AccountRisk, PortfolioSummary, RiskPolicy, RollRates, ScenarioTally
@@ -161,38 +162,75 @@ def csv_rows(rep: Report) -> list[list[Any]]:
              _date(r.oldest_due_date) or "", "true" if r.frozen else "false"] for r in rep.accounts]
 
 
-def worklist_rows(rep: Report) -> list[list[Any]]:
-    return [[k, r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone), r.action or "",
+def worklist_rows(rep: Report, lang: str = "en") -> list[list[Any]]:
+    """The worklist rows; with ``lang`` zh the action and ``frozen`` are words (codes stay codes)."""
+    zh = lang == "zh"
+    yes, no = ("是", "否") if zh else ("true", "false")
+    return [[k, r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone),
+             kind_label(lang, "action", r.action) if zh and r.action else r.action or "",
              _date(r.action_since) or "", r.dpd, r.bucket, _date(r.oldest_due_date) or "", fen_str(r.overdue_fen),
              fen_str(r.late_fee_fen), fen_str(r.to_cure_fen), fen_str(r.total_owed_fen),
-             "true" if r.frozen else "false", r.regulatory_class, REGULATORY_LABELS[r.regulatory_class], r.stage]
+             yes if r.frozen else no, r.regulatory_class, REGULATORY_LABELS[r.regulatory_class], r.stage]
             for k, r in enumerate(rep.accounts, 1)]
 
 
-def worklist_csv(rep: Report) -> str:
-    return csv_text(WORKLIST_HEADERS, worklist_rows(rep), bom=True)
+def worklist_headers(lang: str = "en") -> tuple[str, ...]:
+    """The worklist's header row: the JSON key names, or their Chinese labels (``views.labels``)."""
+    return WORKLIST_HEADERS if lang == "en" else tuple(label(lang)(f"w.{h}") for h in WORKLIST_HEADERS)
+
+
+def worklist_csv(rep: Report, lang: str = "en") -> str:
+    return csv_text(worklist_headers(lang), worklist_rows(rep, lang), bom=True)
+
+
+def legal_accounts(rep: Report) -> list:
+    """The accounts at the legal stage: their action is ``legal`` or a later one of ``overdue.actions``
+    (priority order); none when no action is called ``legal``."""
+    ladder = [name for _day, name in rep.policy.actions]
+    if "legal" not in ladder:
+        return []
+    legal = set(ladder[ladder.index("legal"):])
+    return [r for r in rep.accounts if r.action in legal]
 
 
 # --- tables ---------------------------------------------------------------------------------------
 
-def tables(rep: Report) -> list[Table]:
-    legend = "class: " + " · ".join(f"{label} {code.replace('_', ' ')}" for code, label in REGULATORY_LABELS.items())
-    s, policy = rep.summary, rep.policy
-    rec = s.receivables_fen
+ACCOUNT_COLUMNS = ("o_customer", "o_name", "o_phone", "o_dpd", "o_bucket", "o_overdue", "o_late_fee", "o_total_owed",
+                   "o_class", "o_stage", "o_ecl", "o_action", "o_since", "o_frozen")
+
+
+def accounts_table(rep: Report, lang: str = "en") -> Table:
+    """The overdue accounts in collection priority order (the collectors' screen), in ``lang``."""
+    tr = label(lang)
+    h = {k: tr(k) for k in ACCOUNT_COLUMNS}
+    s = rep.summary
+    if lang == "en":
+        legend = "class: " + " · ".join(f"{lbl} {code.replace('_', ' ')}" for code, lbl in REGULATORY_LABELS.items())
+    else:
+        legend = tr("o_legend").format(labels=" · ".join(REGULATORY_LABELS.values()))
     acct_rows = [[r.customer.customer_id, r.customer.name, mask_phone(r.customer.phone), r.dpd, r.bucket,
                   fen_str(r.overdue_fen), fen_str(r.late_fee_fen), fen_str(r.total_owed_fen),
-                  REGULATORY_LABELS[r.regulatory_class], r.stage, fen_str(r.ecl_fen), r.action or "-",
-                  _date(r.action_since) or "", "yes" if r.frozen else "no"] for r in rep.accounts]
-    out = [Table(
-        headers=("customer", "name", "phone", "DPD", "bucket", "overdue", "late fee", "total owed", "class",
-                 "stage", "ECL", "action", "since", "frozen"),
-        rows=acct_rows, title=f"Overdue accounts on {rep.as_of.isoformat()}, in collection priority order",
-        drop=("phone", "since", "frozen", "stage", "ECL", "name", "class", "total owed"),
-        align_right=frozenset({"DPD", "overdue", "late fee", "total owed", "stage", "ECL"}),
-        lead=[f"OVERDUE REPORT {rep.as_of.isoformat()} · {s.overdue_accounts} overdue of {s.accounts} account(s) "
-              f"with a balance · overdue {fen_str(s.overdue_fen)} · late fee {fen_str(s.late_fee_fen)} · "
-              f"receivables {fen_str(rec)} · ECL {fen_str(s.ecl_fen)}"],
-        footer=legend)]
+                  REGULATORY_LABELS[r.regulatory_class], r.stage, fen_str(r.ecl_fen),
+                  (kind_label(lang, "action", r.action) if r.action else "-"),
+                  _date(r.action_since) or "", tr("o_yes") if r.frozen else tr("o_no")] for r in rep.accounts]
+    return Table(
+        headers=tuple(h[k] for k in ACCOUNT_COLUMNS), rows=acct_rows,
+        title=tr("o_title").format(date=rep.as_of.isoformat()),
+        drop=tuple(h[k] for k in ("o_phone", "o_since", "o_frozen", "o_stage", "o_ecl", "o_name", "o_class",
+                                  "o_total_owed")),
+        align_right=frozenset(h[k] for k in ("o_dpd", "o_overdue", "o_late_fee", "o_total_owed", "o_stage", "o_ecl")),
+        lead=[tr("o_lead").format(date=rep.as_of.isoformat(), overdue=s.overdue_accounts, accounts=s.accounts,
+                                  amount=fen_str(s.overdue_fen), late_fee=fen_str(s.late_fee_fen),
+                                  receivables=fen_str(s.receivables_fen), ecl=fen_str(s.ecl_fen))],
+        footer=legend)
+
+
+def tables(rep: Report, lang: str = "en") -> list[Table]:
+    """Every table of the report; with ``lang`` zh the accounts table (the collectors' screen) is in
+    Chinese, the portfolio tables stay English (docs/printing.md)."""
+    s, policy = rep.summary, rep.policy
+    rec = s.receivables_fen
+    out = [accounts_table(rep, lang)]
 
     top_amount = max((t.amount_fen for _n, t in s.buckets), default=0)
     out.append(Table(

@@ -25,6 +25,7 @@ when the statement was issued (a carried item shows its remaining amount there).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
 
@@ -34,6 +35,7 @@ from ..engine.account import (
 from ..engine.money import fen_str, to_fen
 from ..privacy import mask_phone
 from ..render import Table, display_width
+from .labels import kind_label, label
 
 if TYPE_CHECKING:
     from ..engine.minimum_only import MinimumOnlyCost
@@ -44,15 +46,11 @@ SUMMARY_HEADERS = (
     "total_due", "minimum_due", "credit_limit", "available_credit", "items",
 )
 
-KIND_LABEL = {"purchase": "purchase", "installment": "installment", "deferral_fee": "deferral fee",
-              "conversion": "statement installment"}
-ACTIVITY_LABEL = {
-    "payment": "payment", "settlement": "early settlement", "refund": "refund",
-    "credit_applied": "credit balance used", "late_fee_posted": "late fee posted", "deferral": "deferral fee",
-    "conversion": "statement installment (账单分期)",
-    "revolving_fee_posted": "revolving fee posted",
-    "waiver": "waiver (减免)", "write_off": "written off (核销)", "recovery": "recovery",
-}
+# the English labels (kept for callers); every language: ``views.labels``
+KIND_LABEL = {k: kind_label("en", "kind", k) for k in ("purchase", "installment", "deferral_fee", "conversion")}
+ACTIVITY_LABEL = {k: kind_label("en", "act", k) for k in (
+    "payment", "settlement", "refund", "credit_applied", "late_fee_posted", "deferral", "conversion",
+    "revolving_fee_posted", "waiver", "write_off", "recovery")}
 
 
 def _limit_fen(account: Account) -> Optional[int]:
@@ -135,12 +133,11 @@ def statement_json(account: Account, st: Statement) -> dict[str, Any]:
     return out
 
 
-def incentive_text(account: Account) -> str:
+def incentive_text(account: Account, lang: str = "en") -> str:
     """The on-time incentive (SPEC 4.12): the streak and what it earns at the next credit-line review."""
     n, need = account.on_time_streak, account.raise_after
-    earns = (f"{need - n} more on time and the next credit-line review may raise your limit" if n < need
-             else "the next credit-line review may raise your limit")
-    return f"连续按时还款 {n} 期 · {n} on-time statement(s) in a row: {earns}"
+    tr = label(lang)
+    return (tr("incentive_more").format(n=n, k=need - n) if n < need else tr("incentive_due").format(n=n))
 
 
 def _revolving_json(st: Statement) -> dict[str, str]:
@@ -216,66 +213,99 @@ def _width(s: str) -> int:
     return display_width(s)
 
 
-def statement_text(account: Account, st: Statement) -> str:
-    """The human-readable statement (the ``.txt`` file and ``bill --customer`` on a terminal)."""
+def statement_text(account: Account, st: Statement, lang: str = "en") -> str:
+    """The human-readable statement (the ``.txt`` file), in ``lang`` (labels: ``views.labels``)."""
+    tr = label(lang)
     c = account.customer
     limit = _limit_fen(account)
     tot = _totals(st)
-    lines = [f"Baitiao statement {st.statement_date.isoformat()} (no. {st.number})", ""]
-    who = c.customer_id + (f"  {c.name}" if c.name else "") + (f"  phone {mask_phone(c.phone)}" if c.phone else "")
-    lines.append(f"Customer:        {who}")
-    lines.append(f"Statement date:  {st.statement_date.isoformat()}")
-    due = f"Due date:        {st.due_date.isoformat()}"
+    lines = [tr("title").format(date=st.statement_date.isoformat(), number=st.number), ""]
+    who = c.customer_id + (f"  {c.name}" if c.name else "") + (f"  {tr('phone')} {mask_phone(c.phone)}" if c.phone else "")
+    lines.append(tr("customer") + who)
+    lines.append(tr("statement_date") + st.statement_date.isoformat())
+    due = tr("due_date") + st.due_date.isoformat()
     if st.deferred_due_date:
-        due += f"  (deferred to {st.deferred_due_date.isoformat()})"
+        due += tr("deferred_to").format(date=st.deferred_due_date.isoformat())
     lines.append(due)
     if limit is not None:
-        lines.append(f"Credit limit:    {fen_str(limit)}   available on the statement date: "
-                     f"{fen_str(st.available_credit_fen(limit))}")
-    lines.append(incentive_text(account))
+        lines.append(tr("credit_limit").format(limit=fen_str(limit), available=fen_str(st.available_credit_fen(limit))))
+    lines.append(incentive_text(account, lang))
     lines.append("")
-    head = ["kind", "txn", "period", "principal", "fee", "amount", "unpaid", "due"]
-    right = {3, 4, 5, 6}
-
-    def row(ln: StatementLine) -> list[str]:
-        return [KIND_LABEL.get(ln.kind, ln.kind), ln.txn_id, f"{ln.period}/{ln.periods}", fen_str(ln.principal_fen),
-                fen_str(ln.fee_fen), fen_str(ln.principal_fen + ln.fee_fen), fen_str(ln.outstanding_fen),
-                _due(ln, st)]
-
-    lines.append("New purchases and installments billed on this statement")
-    lines += _cols([head] + [row(ln) for ln in st.new_items], right) if st.new_items else ["  (none)"]
-    lines.append("")
-    lines.append("Unpaid items carried from earlier statements")
-    lines += _cols([head] + [row(ln) for ln in st.carried_items], right) if st.carried_items else ["  (none)"]
-    lines.append("")
-    lines.append(f"Late fee posted on this statement: {fen_str(st.late_fee_posted_fen)}   "
-                 f"late fee unpaid: {fen_str(st.late_fee_unpaid_fen)}")
+    lines += _item_blocks(st, lang)
+    lines.append(tr("late_fee_line").format(posted=fen_str(st.late_fee_posted_fen),
+                                            unpaid=fen_str(st.late_fee_unpaid_fen)))
     if st.revolving:
-        lines.append(f"Revolving fee posted on this statement: {fen_str(st.revolving_fee_posted_fen)}   "
-                     f"revolving fee unpaid: {fen_str(st.revolving_fee_unpaid_fen)}")
+        lines.append(tr("revolving_line").format(posted=fen_str(st.revolving_fee_posted_fen),
+                                                 unpaid=fen_str(st.revolving_fee_unpaid_fen)))
     lines.append("")
-    lines.append("Since the previous statement")
+    lines.append(tr("since"))
     if st.activity:
-        lines += _cols([[a.date.isoformat(), ACTIVITY_LABEL.get(a.kind, a.kind), a.ref, fen_str(a.amount_fen),
-                         a.detail] for a in st.activity], {3})
+        lines += _cols([[a.date.isoformat(), kind_label(lang, "act", a.kind), a.ref, fen_str(a.amount_fen),
+                         activity_detail(a.kind, a.detail, lang)] for a in st.activity], {3})
     else:
-        lines.append("  (nothing)")
-    lines.append(f"  payments {fen_str(tot['payments'])} · refunds {fen_str(tot['refunds'])} · "
-                 f"credit balance used {fen_str(tot['credits_applied'])} · credit balance left "
-                 f"{fen_str(st.credit_balance_fen)}")
+        lines.append(tr("nothing"))
+    lines.append(tr("since_totals").format(payments=fen_str(tot["payments"]), refunds=fen_str(tot["refunds"]),
+                                           used=fen_str(tot["credits_applied"]), left=fen_str(st.credit_balance_fen)))
     lines.append("")
-    lines.append(f"TOTAL DUE: {fen_str(st.total_due_fen)}   by {st.effective_due_date.isoformat()}")
-    lines.append(f"最低还款额 MINIMUM DUE: {fen_str(st.minimum_due_fen)}   by {st.effective_due_date.isoformat()}")
+    lines.append(tr("total_due_by").format(amount=fen_str(st.total_due_fen), date=st.effective_due_date.isoformat()))
+    lines.append(tr("minimum_due_by").format(amount=fen_str(st.minimum_due_fen),
+                                             date=st.effective_due_date.isoformat()))
     lines.append("")
-    lines.append("Scheduled installments, next three months")
+    lines.append(tr("upcoming"))
     if st.upcoming:
-        lines += _cols([["statement", "txn", "period", "principal", "fee", "amount"]]
+        lines += _cols([[tr(h) for h in ("h_statement", "h_txn", "h_period", "h_principal", "h_fee", "h_amount")]]
                        + [[p.statement_date.isoformat(), p.txn_id, f"{p.period}/{p.periods}", fen_str(p.principal_fen),
                            fen_str(p.fee_fen), fen_str(p.principal_fen + p.fee_fen)] for p in st.upcoming], {3, 4, 5})
     else:
-        lines.append("  (none)")
-    lines.append("  per statement: " + " · ".join(f"{sd.isoformat()} {fen_str(a)}" for sd, a in upcoming_totals(st)))
+        lines.append(tr("none"))
+    lines.append(tr("per_statement") + " · ".join(f"{sd.isoformat()} {fen_str(a)}" for sd, a in upcoming_totals(st)))
     return "\n".join(lines) + "\n"
+
+
+ITEM_HEADS = ("h_kind", "h_txn", "h_period", "h_principal", "h_fee", "h_amount", "h_unpaid", "h_due")
+
+
+def _item_blocks(st: Statement, lang: str) -> list[str]:
+    """The new and the carried items of the text statement, each under its heading."""
+    tr = label(lang)
+    head = [tr(h) for h in ITEM_HEADS]
+    right = {3, 4, 5, 6}
+
+    def row(ln: StatementLine) -> list[str]:
+        return [kind_label(lang, "kind", ln.kind), ln.txn_id, f"{ln.period}/{ln.periods}", fen_str(ln.principal_fen),
+                fen_str(ln.fee_fen), fen_str(ln.principal_fen + ln.fee_fen), fen_str(ln.outstanding_fen),
+                _due(ln, st)]
+
+    lines = [tr("new_items")]
+    lines += _cols([head] + [row(ln) for ln in st.new_items], right) if st.new_items else [tr("none")]
+    lines.append("")
+    lines.append(tr("carried_items"))
+    lines += _cols([head] + [row(ln) for ln in st.carried_items], right) if st.carried_items else [tr("none")]
+    lines.append("")
+    return lines
+
+
+_DETAIL_PATTERNS = (
+    ("deferral", re.compile(r"statement (?P<statement>\S+) due (?P<due>\S+)")),
+    ("conversion", re.compile(r"statement (?P<statement>\S+) into (?P<terms>\d+) periods")),
+    ("refund", re.compile(r"(?P<ref>.+)")),
+    ("waiver", re.compile(r"(?P<component>late_fee|revolving_fee|fee)(?P<rest>(: .*)?)", re.S)),
+)
+
+
+def activity_detail(kind: str, detail: str, lang: str) -> str:
+    """An activity's detail in ``lang``: the engine writes it in English (``engine.recorder``)."""
+    if lang == "en" or not detail:
+        return detail
+    for k, pat in _DETAIL_PATTERNS:
+        m = pat.fullmatch(detail)
+        if k == kind and m:
+            fields = m.groupdict()
+            if "component" in fields:
+                fields["component"] = kind_label(lang, "component", fields["component"])
+                fields["rest"] = fields["rest"].replace(": ", "：", 1)
+            return label(lang)(f"detail.{k}").format(**fields)
+    return detail
 
 
 # --- tables -------------------------------------------------------------------------------------
@@ -305,17 +335,19 @@ def summary_table(rows: Sequence[SummaryRow]) -> Table:
     return Table(headers=SUMMARY_HEADERS, rows=rows)
 
 
-def _lead(account: Account, st: Statement) -> list[str]:
+def _lead(account: Account, st: Statement, lang: str = "en") -> list[str]:
+    tr = label(lang)
     c = account.customer
-    lead = [f"Statement {st.statement_date.isoformat()} (no. {st.number}) · {c.customer_id}"
-            + (f" {c.name}" if c.name else "") + (f" · phone {mask_phone(c.phone)}" if c.phone else ""),
-            f"TOTAL DUE {fen_str(st.total_due_fen)} by {st.effective_due_date.isoformat()}"
-            + (f" (deferred from {st.due_date.isoformat()})" if st.deferred_due_date else "")
-            + (f" · minimum due {fen_str(st.minimum_due_fen)}" if st.revolving else "")]
+    who = c.customer_id + (f" {c.name}" if c.name else "") + (tr("t_phone").format(phone=mask_phone(c.phone))
+                                                               if c.phone else "")
+    lead = [tr("t_lead").format(date=st.statement_date.isoformat(), number=st.number, who=who),
+            tr("t_total").format(amount=fen_str(st.total_due_fen), date=st.effective_due_date.isoformat())
+            + (tr("t_deferred_from").format(date=st.due_date.isoformat()) if st.deferred_due_date else "")
+            + (tr("t_minimum").format(amount=fen_str(st.minimum_due_fen)) if st.revolving else "")]
     limit = _limit_fen(account)
     if limit is not None:
-        lead.append(f"Credit limit {fen_str(limit)} · available {fen_str(st.available_credit_fen(limit))}")
-    lead.append(incentive_text(account))
+        lead.append(tr("t_limit").format(limit=fen_str(limit), available=fen_str(st.available_credit_fen(limit))))
+    lead.append(incentive_text(account, lang))
     return lead
 
 
@@ -327,30 +359,32 @@ def _due(ln: StatementLine, st: Statement) -> str:
     return ln.due_date.isoformat()
 
 
-def customer_tables(account: Account, st: Statement) -> list[Table]:
+def customer_tables(account: Account, st: Statement, lang: str = "en") -> list[Table]:
     """One statement on a terminal: its items (with the headline), the activity, what comes next."""
-    rows = [[KIND_LABEL.get(ln.kind, ln.kind), ln.txn_id, f"{ln.period}/{ln.periods}", fen_str(ln.principal_fen),
+    tr = label(lang)
+    h = {k: tr(k) for k in ITEM_HEADS + ("h_status", "h_statement", "h_date", "h_what", "h_ref", "h_detail")}
+    rows = [[kind_label(lang, "kind", ln.kind), ln.txn_id, f"{ln.period}/{ln.periods}", fen_str(ln.principal_fen),
              fen_str(ln.fee_fen), fen_str(ln.principal_fen + ln.fee_fen), fen_str(ln.outstanding_fen),
-             _due(ln, st), "carried" if carried else "new"]
+             _due(ln, st), tr("st_carried") if carried else tr("st_new")]
             for carried, lines in ((False, st.new_items), (True, st.carried_items)) for ln in lines]
-    items = Table(headers=("kind", "txn", "period", "principal", "fee", "amount", "unpaid", "due", "status"),
-                  rows=rows, title="Items", lead=_lead(account, st),
-                  align_right=frozenset({"principal", "fee", "amount", "unpaid"}),
-                  footer=(f"Late fee posted on this statement {fen_str(st.late_fee_posted_fen)} · "
-                          f"late fee unpaid {fen_str(st.late_fee_unpaid_fen)} · "
-                          + (f"revolving fee posted {fen_str(st.revolving_fee_posted_fen)} · revolving fee unpaid "
-                             f"{fen_str(st.revolving_fee_unpaid_fen)} · " if st.revolving else "")
-                          + f"credit balance {fen_str(st.credit_balance_fen)}"))
-    activity = Table(headers=("date", "what", "ref", "amount", "detail"),
-                     rows=[[a.date.isoformat(), ACTIVITY_LABEL.get(a.kind, a.kind), a.ref, fen_str(a.amount_fen),
-                            a.detail] for a in st.activity],
-                     title="Since the previous statement", align_right=frozenset({"amount"}))
-    upcoming = Table(headers=("statement", "txn", "period", "principal", "fee", "amount"),
+    money = frozenset({h["h_principal"], h["h_fee"], h["h_amount"], h["h_unpaid"]})
+    items = Table(headers=tuple(h[k] for k in ITEM_HEADS + ("h_status",)),
+                  rows=rows, title=tr("t_items"), lead=_lead(account, st, lang), align_right=money,
+                  footer=(tr("t_footer_late").format(posted=fen_str(st.late_fee_posted_fen),
+                                                     unpaid=fen_str(st.late_fee_unpaid_fen))
+                          + (tr("t_footer_revolving").format(posted=fen_str(st.revolving_fee_posted_fen),
+                                                             unpaid=fen_str(st.revolving_fee_unpaid_fen))
+                             if st.revolving else "")
+                          + tr("t_footer_credit").format(amount=fen_str(st.credit_balance_fen))))
+    activity = Table(headers=(h["h_date"], h["h_what"], h["h_ref"], h["h_amount"], h["h_detail"]),
+                     rows=[[a.date.isoformat(), kind_label(lang, "act", a.kind), a.ref, fen_str(a.amount_fen),
+                            activity_detail(a.kind, a.detail, lang)] for a in st.activity],
+                     title=tr("since"), align_right=frozenset({h["h_amount"]}))
+    upcoming = Table(headers=(h["h_statement"], h["h_txn"], h["h_period"], h["h_principal"], h["h_fee"], h["h_amount"]),
                      rows=[[p.statement_date.isoformat(), p.txn_id, f"{p.period}/{p.periods}",
                             fen_str(p.principal_fen), fen_str(p.fee_fen), fen_str(p.principal_fen + p.fee_fen)]
                            for p in st.upcoming],
-                     title="Scheduled installments, next three months",
-                     align_right=frozenset({"principal", "fee", "amount"}),
+                     title=tr("upcoming"), align_right=frozenset({h["h_principal"], h["h_fee"], h["h_amount"]}),
                      footer=" · ".join(f"{sd.isoformat()} {fen_str(a)}" for sd, a in upcoming_totals(st)))
     return [items, activity, upcoming]
 
@@ -366,26 +400,33 @@ def minimum_only_json(cost: "MinimumOnlyCost") -> dict[str, Any]:
                          for p in cost.payments]}
 
 
-def minimum_only_text(cost: "MinimumOnlyCost") -> str:
+MINIMUM_ONLY_HEADS = ("h_statement", "h_due", "h_total_due", "h_minimum_due", "h_payment")
+
+
+def minimum_only_text(cost: "MinimumOnlyCost", lang: str = "en") -> str:
     """The lines the text statement gains: paying only the minimum for the next twelve bills."""
-    lines = ["", f"If you pay only the minimum (最低还款) for {len(cost.payments)} months"]
-    lines += _cols([["statement", "due", "total due", "minimum due", "payment"]]
+    tr = label(lang)
+    lines = ["", tr("minimum_only_title").format(n=len(cost.payments))]
+    lines += _cols([[tr(k) for k in MINIMUM_ONLY_HEADS]]
                    + [[p.statement_date.isoformat(), p.due_date.isoformat(), fen_str(p.total_due_fen),
                        fen_str(p.minimum_due_fen), fen_str(p.payment_fen)] for p in cost.payments], {2, 3, 4})
-    lines.append(f"  you pay {fen_str(cost.total_paid_fen)} and still owe {fen_str(cost.owed_after_fen)}: "
-                 f"{fen_str(cost.cost_fen)} more than the {fen_str(cost.owed_now_fen)} owed now")
+    lines.append(tr("minimum_only_sum").format(paid=fen_str(cost.total_paid_fen), after=fen_str(cost.owed_after_fen),
+                                               cost=fen_str(cost.cost_fen), now=fen_str(cost.owed_now_fen)))
     return "\n".join(lines) + "\n"
 
 
-def minimum_only_table(cost: "MinimumOnlyCost") -> Table:
+def minimum_only_table(cost: "MinimumOnlyCost", lang: str = "en") -> Table:
     """Paying only the minimum for the next twelve bills, as a table."""
-    return Table(headers=("statement", "due", "total due", "minimum due", "payment"),
+    tr = label(lang)
+    heads = tuple(tr(k) for k in MINIMUM_ONLY_HEADS)
+    return Table(headers=heads,
                  rows=[[p.statement_date.isoformat(), p.due_date.isoformat(), fen_str(p.total_due_fen),
                         fen_str(p.minimum_due_fen), fen_str(p.payment_fen)] for p in cost.payments],
-                 title=f"Paying only the minimum (最低还款) for {len(cost.payments)} months",
-                 align_right=frozenset({"total due", "minimum due", "payment"}),
-                 footer=(f"paid {fen_str(cost.total_paid_fen)} · still owed after {fen_str(cost.owed_after_fen)} · "
-                         f"owed now {fen_str(cost.owed_now_fen)} · cost {fen_str(cost.cost_fen)}"))
+                 title=tr("t_minimum_only").format(n=len(cost.payments)),
+                 align_right=frozenset(heads[2:]),
+                 footer=tr("t_minimum_only_footer").format(paid=fen_str(cost.total_paid_fen),
+                                                           after=fen_str(cost.owed_after_fen),
+                                                           now=fen_str(cost.owed_now_fen), cost=fen_str(cost.cost_fen)))
 
 
 def no_statement_table(customer_id: str) -> Table:
