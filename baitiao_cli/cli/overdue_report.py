@@ -60,7 +60,7 @@ def command(as_of: AsOfOpt = None, compare: CompareOpt = None, out: OutOpt = Non
                          f"(--format {run.fmt.value} is the format of stdout)")
 
     report, rejected = overdue.run(lc, run.encoding, run.skip_invalid, day, earlier, shard=shard, jobs=run.jobs,
-                                   out_path=out or None, on_warning=warn)
+                                   cluster=run.cluster_spec(), out_path=out or None, on_warning=warn)
     fmt = run.fmt
     emit(fmt.value, json_obj=report_json(report) if fmt is Format.json else None,
          tables=tables(report) if fmt is Format.table else (),

@@ -108,7 +108,7 @@ def merge(results: list[JobResult], as_of: date, policy: RiskPolicy,
 
 
 def run(lc, encoding: Optional[str], skip_invalid: bool, as_of: date, compare: Optional[date] = None, *,
-        shard: Optional[Shard] = None, jobs: int = 1, out_path: Optional[str] = None,
+        shard: Optional[Shard] = None, jobs: int = 1, cluster=None, out_path: Optional[str] = None,
         on_warning: Callable[[str], None]) -> tuple[OverdueReport, list]:
     """The report of ``shard`` (default: the whole book) and the rejected records; with ``out_path``
     the collection worklist is written to that file (atomically) after the warnings went to ``on_warning``."""
@@ -117,7 +117,8 @@ def run(lc, encoding: Optional[str], skip_invalid: bool, as_of: date, compare: O
 
     policy = RiskPolicy.from_config(lc.config)
     work = _work(lc.config, policy, as_of, compare)
-    results, rejected = job_pool.run(lc, encoding, skip_invalid, shard or WHOLE, jobs, _select, work, on_warning)
+    results, rejected = job_pool.run(lc, encoding, skip_invalid, shard or WHOLE, jobs, _select, work, on_warning,
+                                     cluster)
     report = merge(results, as_of, policy, on_warning)
     if out_path is not None:
         write_worklist(out_path, report)
