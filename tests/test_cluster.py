@@ -245,3 +245,50 @@ def test_a_header_warning_is_said_once(book, address, tmp_path, monkeypatch):
             many = run(extra, *args, "--cluster", address)
         assert many.exit_code == 0 and many.stderr.count("unknown column ignored") == 1, many.stderr
         same(one, many)
+
+
+def test_a_worker_that_does_not_see_the_data_folder_says_so(tmp_path):
+    from baitiao_cli.engine.partition import WHOLE
+    from baitiao_cli.errors import RefusedError
+
+    missing = cluster_service._part(str(tmp_path / "nowhere"), None, None, WHOLE, True, None)
+    assert missing[0] == cluster_service.NO_DATA
+    with pytest.raises(RefusedError, match="is not there on the worker host"):
+        cluster_service._check_data_seen([missing, None], str(tmp_path))      # the client sees it
+    cluster_service._check_data_seen([missing], str(tmp_path / "nowhere"))    # nor does the client: its load says so
+
+
+
+def test_parts_that_hash_ids_differently_run_again_checking_every_id(book, monkeypatch):
+    """Workers without a common hash seed: the parts are run again, each checking all the ids."""
+    from contextlib import contextmanager
+
+    from baitiao_cli.engine.partition import WHOLE
+    from baitiao_cli.io.config import load_config
+
+    calls = []
+    real = cluster_service._part
+
+    def part(data_dir, cfg, encoding, job, split_ids, compute):
+        calls.append((job.job, split_ids))
+        got = real(data_dir, cfg, encoding, job, split_ids, compute)
+        return (job.job if split_ids else 0,) + got[1:]         # a different hash() per part when split
+
+    class Client:                                               # runs each task here, at once
+        def submit(self, fn, *args, pure=True):
+            return fn(*args)
+
+        def gather(self, futures):
+            return futures
+
+    @contextmanager
+    def connect(_spec):
+        yield Client()
+
+    monkeypatch.setattr(cluster_service, "_part", part)
+    monkeypatch.setattr(cluster_service, "connect", connect)
+    lc = load_config(str(book / "config.toml"), str(book))
+    got = cluster_service.run_parts(ClusterSpec(2, None, 3), lc, None, WHOLE, lambda dataset, job: len(
+        [c for c in dataset.customers if c.customer_id in job]))
+    assert calls == [(1, True), (2, True), (3, True), (1, False), (2, False), (3, False)]
+    assert sum(got) == 300

@@ -44,6 +44,7 @@ INSTALL = "pip install 'baitiao[cluster]'"
 _LOCAL = re.compile(r"local:(.*)")
 _ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?[A-Za-z0-9._\-\[\]:]+:[0-9]{1,5}/?")
 _PROBE = "baitiao-probe"
+NO_DATA = "no data folder"
 
 
 class ClusterSpec(NamedTuple):
@@ -131,9 +132,14 @@ def worker_threads(client) -> int:
 
 def _part(data_dir: str, cfg, encoding: Optional[str], job, split_ids: bool,
           compute: Callable[[Any, Any], Any]) -> Optional[tuple]:
-    """One Dask task: load ``job``'s share of the input and compute; None when it is not clean."""
+    """One Dask task: load ``job``'s share of the input and compute; None when it is not clean;
+    ``(NO_DATA, host)`` when this worker does not see the data folder."""
     from ..io.loader import load_share
 
+    if not os.path.isdir(data_dir):
+        import socket
+
+        return NO_DATA, socket.gethostname()
     res = load_share(data_dir, cfg, job.loads, ids_mod=job.jobs if split_ids else 1,
                      ids_rem=job.job - 1 if split_ids else 0, encoding=encoding)
     if res is None:
@@ -148,6 +154,18 @@ def _gather(client, futures: list) -> list:
     except (distributed.KilledWorker, OSError) as e:
         raise RefusedError(f"--cluster: the cluster lost a worker running this batch ({e}); "
                            "nothing was written") from None
+    except ImportError as e:                  # a worker without baitiao (or another version of it)
+        raise RefusedError(f"--cluster: a worker cannot run baitiao's tasks ({e}): install the same baitiao "
+                           "version on every worker; nothing was written") from None
+
+
+def _check_data_seen(results: list, data_dir: str) -> None:
+    """A worker that does not see the data folder the client sees: RefusedError (exit 1). (When the
+    client does not see it either, the parts give up and the client's load says it is missing.)"""
+    hosts = sorted({r[1] for r in results if r is not None and r[0] == NO_DATA})
+    if hosts and os.path.isdir(data_dir):
+        raise RefusedError(f"--cluster: the data folder {data_dir} is not there on the worker host(s) "
+                           f"{', '.join(hosts)}: put it on storage shared at the same path; nothing was written")
 
 
 def run_parts(spec: ClusterSpec, lc, encoding: Optional[str], shard, compute: Callable[[Any, Any], Any],
@@ -164,7 +182,8 @@ def run_parts(spec: ClusterSpec, lc, encoding: Optional[str], shard, compute: Ca
                        for job in parts]
             results = _gather(client, futures)
             del futures
-            if any(r is None for r in results):
+            _check_data_seen(results, data_dir)
+            if any(r is None or r[0] == NO_DATA for r in results):
                 return None
             if len({probe for probe, _p, _r in results}) == 1:
                 break                    # every part split the ids with the same hash: all were checked
