@@ -191,3 +191,27 @@ def run_parts(spec: ClusterSpec, lc, encoding: Optional[str], shard, compute: Ca
     for problem in results[0][1] if on_warning is not None else ():   # header warnings, alike in every part
         on_warning(str(problem))
     return [r for _probe, _problems, r in results]
+
+
+# --- for a service over the whole book whose result is one record per customer (score, review, ...) --
+
+def customers_of(dataset, part):
+    """``dataset`` with only the customers of ``part`` (their records stay: the engine picks by customer)."""
+    from dataclasses import replace
+
+    return replace(dataset, customers=tuple(c for c in dataset.customers if c.customer_id in part))
+
+
+def merged_parts(spec: ClusterSpec, lc, encoding: Optional[str], compute: Callable[[Any, Any], list],
+                 on_warning: Optional[Callable[[str], None]], key: Callable[[Any], str]) -> Optional[list]:
+    """Run ``compute(dataset, part)`` (a picklable callable returning the part's records in ``key``
+    order, e.g. customer_id) over the whole book on ``spec``: every part's records merged in
+    that order, or None when the input is not clean (the caller then goes on in one process).
+    The hook a service plugs ``--cluster`` in with: see ``services.review``."""
+    import heapq
+
+    from ..engine.partition import WHOLE
+
+    parts = run_parts(spec, lc, encoding, WHOLE, compute, on_warning)
+    return None if parts is None else list(heapq.merge(*parts, key=key))
+

@@ -90,21 +90,20 @@ class ReviewPart:
         self.cfg, self.model, self.as_of, self.without_ref = cfg, model, as_of, without_ref
 
     def __call__(self, dataset, part) -> list:
-        from dataclasses import replace
+        from .cluster import customers_of
 
-        mine = replace(dataset, customers=tuple(c for c in dataset.customers if c.customer_id in part))
-        return decisions(mine, self.cfg, self.model, self.as_of, None, self.without_ref)
+        return decisions(customers_of(dataset, part), self.cfg, self.model, self.as_of, None, self.without_ref)
 
 
 def _on_cluster(cluster, lc, encoding, task: ReviewPart, on_warning) -> Optional[list]:
     """Every decision, computed part by part on ``cluster``; None when the input is not clean."""
-    import heapq
+    from .cluster import merged_parts
 
-    from ..engine.partition import WHOLE
-    from .cluster import run_parts
+    return merged_parts(cluster, lc, encoding, task, on_warning, key=_customer_id)
 
-    parts = run_parts(cluster, lc, encoding, WHOLE, task, on_warning)
-    return None if parts is None else list(heapq.merge(*parts, key=lambda d: d.customer_id))
+
+def _customer_id(d) -> str:
+    return d.customer_id
 
 
 def run(lc, as_of: date, *, customer: Optional[str] = None, model: Optional[str] = None,

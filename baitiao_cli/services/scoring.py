@@ -150,11 +150,10 @@ class ScorePart:
         self.cfg, self.model, self.as_of, self.psi_against = cfg, model, as_of, psi_against
 
     def __call__(self, dataset, part) -> tuple[list, Optional[list]]:
-        from dataclasses import replace
-
         from ..engine.customer_score import score_customers
+        from .cluster import customers_of
 
-        mine = replace(dataset, customers=tuple(c for c in dataset.customers if c.customer_id in part))
+        mine = customers_of(dataset, part)
         before = None if self.psi_against is None else score_customers(mine, self.cfg, self.model, self.psi_against)
         return score_customers(mine, self.cfg, self.model, self.as_of), before
 
