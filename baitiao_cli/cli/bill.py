@@ -80,8 +80,8 @@ def command(as_of: AsOfOpt = None, customer: CustomerOpt = None, out: OutOpt = N
     if customer is not None:
         customer_option(customer)
     shard = run.split()
-    if customer is not None and (run.shard is not None or run.jobs != 1):
-        raise UsageError("--shard and --jobs split a batch run; they do not go with --customer")
+    if customer is not None and (run.shard is not None or run.jobs != 1 or run.cluster is not None):
+        raise UsageError("--shard, --jobs and --cluster split a batch run; they do not go with --customer")
     lc, day = run.setup(as_of)
     out_dir = Path(out) if out else None
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
@@ -91,8 +91,8 @@ def command(as_of: AsOfOpt = None, customer: CustomerOpt = None, out: OutOpt = N
     printing = billing.Printing(lang_of(lang, lc, customer_facing=True), html)
 
     result = billing.run(lc, run.encoding, run.skip_invalid, day, customer=customer, shard=shard, jobs=run.jobs,
-                         out_dir=out_dir, want_json=run.fmt is Format.json, on_warning=warn, progress=_progress,
-                         printing=printing)
+                         cluster=run.cluster_spec(), out_dir=out_dir, want_json=run.fmt is Format.json,
+                         on_warning=warn, progress=_progress, printing=printing)
     _show(result, run.fmt, customer, lang_of(lang, lc, customer_facing=False))
     if result.rejected:
         raise SkippedRecords(result.rejected, "the valid accounts were processed")

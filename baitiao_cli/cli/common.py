@@ -55,6 +55,16 @@ JobsOpt = Annotated[int, typer.Option(
     "--jobs", "-j", metavar="N",
     help="Compute in N local processes and merge; the output is byte-identical to --jobs 1.")]
 MAX_JOBS = 256
+ClusterOpt = Annotated[Optional[str], typer.Option(
+    "--cluster", metavar="ADDRESS|local:N",
+    help="Compute as Dask tasks, one per part of the book, on the cluster whose scheduler is at ADDRESS "
+         "(tcp://host:8786; the data folder at the same path on every worker) or on N local worker processes "
+         "(local:N); the output is byte-identical to one process. Needs pip install 'baitiao[cluster]'.",
+    show_default=False)]
+PartitionsOpt = Annotated[Optional[int], typer.Option(
+    "--partitions", metavar="N",
+    help="With --cluster: cut the book into N parts, one task each (default: one per worker thread); "
+         "more parts, less memory per task.", show_default=False)]
 _SHARD = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*")
 
 
@@ -126,6 +136,23 @@ def parse_shard(value: Optional[str]) -> Shard:
         raise UsageError(f"--shard {value}: {e}") from None
 
 
+def cluster_option(cluster: Optional[str], partitions: Optional[int], jobs: int = 1):
+    """The ``services.cluster.ClusterSpec`` of ``--cluster``/``--partitions`` (None without
+    ``--cluster``); malformed values and ``--jobs`` with ``--cluster`` are usage errors (exit 2)."""
+    if cluster is None:
+        if partitions is not None:
+            raise UsageError("--partitions goes with --cluster")
+        return None
+    if jobs != 1:
+        raise UsageError("--jobs and --cluster do not go together: --cluster runs the parts on the cluster's workers")
+    from ..services.cluster import parse_cluster     # no dask import: that happens when the run starts
+
+    try:
+        return parse_cluster(cluster, partitions)
+    except ValueError as e:
+        raise UsageError(f"--cluster: {e}" if not str(e).startswith("--") else str(e)) from None
+
+
 def check_jobs(jobs: int) -> int:
     if not 1 <= jobs <= MAX_JOBS:
         raise UsageError(f"--jobs: must be between 1 and {MAX_JOBS}, got {jobs}")
@@ -138,9 +165,10 @@ def check_jobs(jobs: int) -> int:
 # shared ones in the NamedTuple's order, so --help lists them as before).
 
 OPTION_TYPES = {"as_of": AsOfOpt, "data_dir": DataDirOpt, "config": ConfigOpt, "fmt": FormatOpt,
-                "encoding": EncodingOpt, "skip_invalid": SkipInvalidOpt, "shard": ShardOpt, "jobs": JobsOpt}
+                "encoding": EncodingOpt, "skip_invalid": SkipInvalidOpt, "shard": ShardOpt, "jobs": JobsOpt,
+                "cluster": ClusterOpt, "partitions": PartitionsOpt}
 OPTION_DEFAULTS = {"as_of": None, "data_dir": None, "config": None, "fmt": Format.table, "encoding": None,
-                   "skip_invalid": False, "shard": None, "jobs": 1}
+                   "skip_invalid": False, "shard": None, "jobs": 1, "cluster": None, "partitions": None}
 
 
 def _options(name: str, fields: str) -> type:
@@ -151,10 +179,19 @@ def _options(name: str, fields: str) -> type:
 
 InputOptions = _options("InputOptions", "data_dir config fmt encoding")          # quote
 DataOptions = _options("DataOptions", "as_of data_dir config fmt encoding")       # repay, defer, train
-BookOptions = _options("BookOptions", "data_dir config fmt encoding skip_invalid")  # score
 
 
-class BatchOptions(_options("BatchOptions", "data_dir config fmt encoding skip_invalid shard jobs")):
+class BookOptions(_options("BookOptions", "data_dir config fmt encoding skip_invalid cluster partitions")):
+    """The options of a run over the whole book (``score``, ``review``)."""
+
+    __slots__ = ()
+
+    def cluster_spec(self):
+        """``--cluster`` checked (usage errors, exit 2): a ``services.cluster.ClusterSpec`` or None."""
+        return cluster_option(self.cluster, self.partitions)
+
+
+class BatchOptions(_options("BatchOptions", "data_dir config fmt encoding skip_invalid shard jobs cluster partitions")):
     """The options every batch run (``bill``, ``overdue-report``) takes after its own, in this order."""
 
     __slots__ = ()
@@ -163,7 +200,12 @@ class BatchOptions(_options("BatchOptions", "data_dir config fmt encoding skip_i
         """The shard of ``--shard`` after checking it and ``--jobs`` (usage errors, exit 2)."""
         shard = parse_shard(self.shard)
         check_jobs(self.jobs)
+        self.cluster_spec()
         return shard
+
+    def cluster_spec(self):
+        """``--cluster`` checked (usage errors, exit 2): a ``services.cluster.ClusterSpec`` or None."""
+        return cluster_option(self.cluster, self.partitions, self.jobs)
 
     def setup(self, as_of: Optional[str]) -> tuple[LoadedConfig, date]:
         """The config (and data folder) and the business date of ``--as-of``."""

@@ -65,7 +65,8 @@ def command(as_of: AsOfOpt = None, compare: CompareOpt = None, out: OutOpt = Non
 
     worklist_lang = lang_of(lang, lc, customer_facing=False)
     report, rejected = overdue.run(lc, run.encoding, run.skip_invalid, day, earlier, shard=shard, jobs=run.jobs,
-                                   out_path=out or None, on_warning=warn, worklist_lang=worklist_lang,
+                                   cluster=run.cluster_spec(), out_path=out or None, on_warning=warn,
+                                   worklist_lang=worklist_lang,
                                    letters=overdue.Letters(Path(out), worklist_lang, lang_of(lang, lc, True))
                                    if letters else None)
     fmt = run.fmt

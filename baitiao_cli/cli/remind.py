@@ -90,7 +90,8 @@ def command(as_of: AsOfOpt = None, days: DaysOpt = "3", model: ModelOpt = None, 
         if value is not None and Path(value).resolve().parent == Path(lc.data_dir).resolve():
             raise UsageError(f"{name}: {value} is in the data folder {lc.data_dir}: write the SMS file elsewhere")
     result, rejected = remind.run(lc, run.encoding, run.skip_invalid, day, n_days, model=model, shard=shard,
-                                  jobs=run.jobs, out=out, out_unmasked=out_unmasked, on_warning=warn)
+                                  jobs=run.jobs, cluster=run.cluster_spec(), out=out, out_unmasked=out_unmasked,
+                                  on_warning=warn)
     emit(run.fmt.value, **emit_args(result, run.fmt.value))
     if rejected:
         raise SkippedRecords(rejected, "the list covers the valid ones")

@@ -55,11 +55,14 @@ def command(as_of: AsOfOpt = None, customer: CustomerOpt = None, model: ModelOpt
         raise UsageError("--dry-run goes with --apply (a review without --apply writes nothing anyway)")
     if apply and opts.skip_invalid:
         raise UsageError("--apply does not go with --skip-invalid: a review is applied on valid data only")
+    cluster = opts.cluster_spec()
+    if cluster is not None and customer is not None:
+        raise UsageError("--cluster splits a review of the whole book; it does not go with --customer")
     lc = setup(opts.config, opts.data_dir)
     day = as_of_date(as_of, lc)
     result = review.run(lc, day, customer=None if customer is None else customer_option(customer), model=model,
                         apply_ref=None if ref is None else ref_option(ref), dry_run=dry_run, encoding=opts.encoding,
-                        skip_invalid=opts.skip_invalid, on_warning=warn)
+                        skip_invalid=opts.skip_invalid, cluster=cluster, on_warning=warn)
     emit(opts.fmt.value, **view(result)._asdict())
     if result.rejected:
         raise SkippedRecords(result.rejected, "the review covers the valid ones")

@@ -79,6 +79,8 @@ def command(
 
     lc = setup(opts.config, opts.data_dir)
     if features is not None:
+        if opts.cluster is not None or opts.partitions is not None:
+            raise UsageError("--cluster scores the customers of the book: not with --features")
         if customer is not None:
             raise UsageError("--customer and --features do not go together: --features scores a table")
         if psi_against is not None:
@@ -93,6 +95,9 @@ def command(
         return
     if id_column is not None:
         raise UsageError("--id-column goes with --features")
+    cluster = opts.cluster_spec()
+    if cluster is not None and customer is not None:
+        raise UsageError("--cluster splits a run over the whole book; it does not go with --customer")
     day = as_of_date(as_of, lc)
     psi_model = psi_against if psi_against is not None and _names_a_model(psi_against) else None
     earlier = None if psi_model is not None else date_option(psi_against, "--psi-against")
@@ -106,7 +111,7 @@ def command(
     if customer is not None:
         customer_option(customer)
     result = scoring.run(lc, day, customer=customer, model=model, psi_against=earlier, encoding=opts.encoding,
-                         skip_invalid=opts.skip_invalid, psi_model=psi_model, on_warning=warn)
+                         skip_invalid=opts.skip_invalid, psi_model=psi_model, cluster=cluster, on_warning=warn)
     emit(opts.fmt.value, **views.customers(result, opts.fmt.value))
     if result.rejected:
         raise SkippedRecords(result.rejected, "the scores cover the valid ones")

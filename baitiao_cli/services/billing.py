@@ -148,11 +148,12 @@ def _no_bar(total: int) -> None:
 
 def batch(lc, encoding: Optional[str], skip_invalid: bool, day: date, shard: Shard, jobs: int, *,
           want_json: bool, want_text: bool, on_warning: Callable[[str], None],
-          progress: Callable = _no_bar, printing: Printing = Printing()) -> tuple[list[BillRow], list]:
+          progress: Callable = _no_bar, printing: Printing = Printing(), cluster=None) -> tuple[list[BillRow], list]:
     """Every statement dated ``day`` in ``shard``, in customer_id order (the same rows whatever
     ``jobs`` is), and the rejected records."""
     work = _work(lc.config, day, want_json, want_text, progress, printing)
-    results, rejected = job_pool.run(lc, encoding, skip_invalid, shard, jobs, _select(day), work, on_warning)
+    results, rejected = job_pool.run(lc, encoding, skip_invalid, shard, jobs, _select(day), work, on_warning,
+                                     cluster)
     rows = results[0] if len(results) == 1 else list(heapq.merge(*results, key=lambda row: row.customer_id))
     for row in rows:
         for w in row.warnings:
@@ -280,8 +281,9 @@ def write_files(files: list[tuple[Path, bytes]]) -> None:
 # --- the use case ----------------------------------------------------------------------------------
 
 def run(lc, encoding: Optional[str], skip_invalid: bool, day: date, *, customer: Optional[str] = None,
-        shard: Optional[Shard] = None, jobs: int = 1, out_dir: Optional[Path] = None, want_json: bool = False,
-        on_warning: Callable[[str], None], progress: Callable = _no_bar, printing: Printing = Printing()) -> Billing:
+        shard: Optional[Shard] = None, jobs: int = 1, cluster=None, out_dir: Optional[Path] = None,
+        want_json: bool = False, on_warning: Callable[[str], None], progress: Callable = _no_bar,
+        printing: Printing = Printing()) -> Billing:
     """The statements of a batch run (``customer`` None) or of one customer, ``--out`` files written.
 
     Warnings (of the load, then of each account) go to ``on_warning`` before any file is written.
@@ -292,7 +294,7 @@ def run(lc, encoding: Optional[str], skip_invalid: bool, day: date, *, customer:
     if customer is None:
         rows, rejected = batch(lc, encoding, skip_invalid, day, shard, jobs, want_json=want_json or out_dir is not None,
                                want_text=out_dir is not None, on_warning=on_warning, progress=progress,
-                               printing=printing)
+                               printing=printing, cluster=cluster)
         if out_dir is not None:
             write_files(batch_files(out_dir, rows, day, summary_name(shard)))
         return Billing(day, rows, [], rejected)

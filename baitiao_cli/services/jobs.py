@@ -133,16 +133,36 @@ def run_loaded(dataset, shard: Shard, jobs: int, select: Select, work: Work) -> 
         return run_jobs(lambda job: work(customers, groups, job, False), shard.split(jobs))
 
 
+class _Compute:
+    """``work(*select(dataset, job), job, False)``: one job's result from its (share of the) dataset.
+    A plain object (not a closure) so that ``--cluster`` can send it to Dask workers."""
+
+    __slots__ = ("select", "work")
+
+    def __init__(self, select: Select, work: Work) -> None:
+        self.select, self.work = select, work
+
+    def __call__(self, dataset, job: Shard):
+        return self.work(*self.select(dataset, job), job, False)
+
+
 def run(lc, encoding: Optional[str], skip_invalid: bool, shard: Shard, jobs: int, select: Select, work: Work,
-        on_warning: Callable[[str], None]) -> Outcome:
+        on_warning: Callable[[str], None], cluster=None) -> Outcome:
     """The job results of a batch run over ``shard`` in ``jobs`` processes (the same results,
     merged, whatever ``jobs`` is), loading in the workers when the input is clean, else here
     (warnings of the load go to ``on_warning``; invalid records are an error or, with
-    ``skip_invalid``, left out and returned as ``rejected``)."""
-    def compute(dataset, job: Shard):
-        return work(*select(dataset, job), job, False)
+    ``skip_invalid``, left out and returned as ``rejected``).
 
-    results = run_jobs_loading_slices(lc, encoding, shard, jobs, compute, on_warning)
+    With ``cluster`` (a ``services.cluster.ClusterSpec``, ``--cluster``) the parts are Dask tasks
+    instead of forked workers (``jobs`` is then 1); on an input that is not clean the whole
+    input is loaded and computed here, in one process."""
+    compute = _Compute(select, work)
+    if cluster is not None:
+        from .cluster import run_parts
+
+        results = run_parts(cluster, lc, encoding, shard, compute, on_warning)
+    else:
+        results = run_jobs_loading_slices(lc, encoding, shard, jobs, compute, on_warning)
     if results is not None:
         return Outcome(results, [])
     from .validation import load_input

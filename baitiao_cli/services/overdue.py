@@ -117,7 +117,7 @@ class Letters(NamedTuple):
 
 
 def run(lc, encoding: Optional[str], skip_invalid: bool, as_of: date, compare: Optional[date] = None, *,
-        shard: Optional[Shard] = None, jobs: int = 1, out_path: Optional[str] = None,
+        shard: Optional[Shard] = None, jobs: int = 1, cluster=None, out_path: Optional[str] = None,
         on_warning: Callable[[str], None], letters: Optional[Letters] = None,
         worklist_lang: str = "en") -> tuple[OverdueReport, list]:
     """The report of ``shard`` (default: the whole book) and the rejected records; with ``out_path``
@@ -128,7 +128,8 @@ def run(lc, encoding: Optional[str], skip_invalid: bool, as_of: date, compare: O
 
     policy = RiskPolicy.from_config(lc.config)
     work = _work(lc.config, policy, as_of, compare)
-    results, rejected = job_pool.run(lc, encoding, skip_invalid, shard or WHOLE, jobs, _select, work, on_warning)
+    results, rejected = job_pool.run(lc, encoding, skip_invalid, shard or WHOLE, jobs, _select, work, on_warning,
+                                     cluster)
     report = merge(results, as_of, policy, on_warning)
     if letters is not None:
         write_letters(letters, report, on_warning)

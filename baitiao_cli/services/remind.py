@@ -83,8 +83,8 @@ def _work(cfg, model, as_of: date, days: int, risky: frozenset) -> job_pool.Work
 
 
 def run(lc, encoding: Optional[str], skip_invalid: bool, as_of: date, days: int, *, model: Optional[str] = None,
-        shard: Optional[Shard] = None, jobs: int = 1, out: Optional[str] = None, out_unmasked: Optional[str] = None,
-        on_warning: Warn) -> tuple[ReminderList, list]:
+        shard: Optional[Shard] = None, jobs: int = 1, cluster=None, out: Optional[str] = None,
+        out_unmasked: Optional[str] = None, on_warning: Warn) -> tuple[ReminderList, list]:
     """The reminder list of ``shard`` (default: the whole book) and the rejected records; ``out`` and
     ``out_unmasked`` (file names) get the SMS CSV, masked and with full phone numbers (mode 0600)."""
     from ..engine.partition import WHOLE
@@ -99,7 +99,7 @@ def run(lc, encoding: Optional[str], skip_invalid: bool, as_of: date, days: int,
     risky = at_risk_grades(cfg.scoring.grades)
     work = _work(cfg, pd_model, as_of, days, risky)
     results, rejected = job_pool.run(lc, encoding, skip_invalid, shard or WHOLE, jobs, _select(as_of), work,
-                                     on_warning)
+                                     on_warning, cluster)
     for cid, w in heapq.merge(*(r.warnings for r in results), key=lambda cw: cw[0]):
         on_warning(f"customer {cid}: {w}")
     reminders = sorted((r for res in results for r in res.reminders), key=order_key)

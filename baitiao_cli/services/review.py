@@ -83,12 +83,41 @@ def decisions(dataset, cfg, model, as_of: date, customer: Optional[str] = None, 
     return out
 
 
+class ReviewPart:
+    """The decisions of one part of the book (``--cluster``: one Dask task), customer_id order."""
+
+    def __init__(self, cfg, model, as_of: date, without_ref: Optional[str]) -> None:
+        self.cfg, self.model, self.as_of, self.without_ref = cfg, model, as_of, without_ref
+
+    def __call__(self, dataset, part) -> list:
+        from .cluster import customers_of
+
+        return decisions(customers_of(dataset, part), self.cfg, self.model, self.as_of, None, self.without_ref)
+
+
+def _on_cluster(cluster, lc, encoding, task: ReviewPart, on_warning) -> Optional[list]:
+    """Every decision, computed part by part on ``cluster``; None when the input is not clean."""
+    from .cluster import merged_parts
+
+    return merged_parts(cluster, lc, encoding, task, on_warning, key=_customer_id)
+
+
+def _customer_id(d) -> str:
+    return d.customer_id
+
+
 def run(lc, as_of: date, *, customer: Optional[str] = None, model: Optional[str] = None,
         apply_ref: Optional[str] = None, dry_run: bool = False, encoding: Optional[str] = None,
-        skip_invalid: bool = False, on_warning: Callable[[str], None]) -> ReviewResult:
+        skip_invalid: bool = False, cluster=None, on_warning: Callable[[str], None]) -> ReviewResult:
+    """The review (and with ``apply_ref`` its changes appended); with ``cluster`` (``--cluster``)
+    the decisions are computed part by part as Dask tasks (``services.cluster``): the same ones."""
     from ..services.scoring import load_customer_model, resolve_model_path
 
     pd_model = load_customer_model(resolve_model_path(model, lc.config.scoring.model, lc.path))
+    if cluster is not None and customer is None and apply_ref is None:
+        found = _on_cluster(cluster, lc, encoding, ReviewPart(lc.config, pd_model, as_of, None), on_warning)
+        if found is not None:
+            return ReviewResult(as_of, found, None, [])
     if apply_ref is None:
         from ..io.loader import load_dataset
 
@@ -98,7 +127,8 @@ def run(lc, as_of: date, *, customer: Optional[str] = None, model: Optional[str]
         _known(result.dataset, customer)
         return ReviewResult(as_of, decisions(result.dataset, lc.config, pd_model, as_of, customer), None,
                             list(result.errors))
-    return _apply(lc, as_of, customer, pd_model, apply_ref, dry_run, encoding, on_warning)
+    return _apply(lc, as_of, customer, pd_model, apply_ref, dry_run, encoding, on_warning,
+                  cluster if customer is None else None)
 
 
 def _known(dataset, customer: Optional[str]) -> None:
@@ -106,7 +136,7 @@ def _known(dataset, customer: Optional[str]) -> None:
         raise RefusedError(f"--customer: unknown customer {customer!r}")
 
 
-def _apply(lc, as_of, customer, pd_model, ref, dry_run, encoding, on_warning) -> ReviewResult:
+def _apply(lc, as_of, customer, pd_model, ref, dry_run, encoding, on_warning, cluster=None) -> ReviewResult:
     from ..io.journal import append_or_refuse, check_appendable, journal_lock, journal_path, refuse_torn_journals
 
     data_dir = require_data_dir(lc.data_dir)
@@ -115,7 +145,12 @@ def _apply(lc, as_of, customer, pd_model, ref, dry_run, encoding, on_warning) ->
         result = load(lc, encoding, on_warning)
         _known(result.dataset, customer)
         path = journal_path(data_dir, "limits", result.files)
-        found = decisions(result.dataset, lc.config, pd_model, as_of, customer, without_ref=ref)
+        # with --cluster the decisions are computed on the cluster (the lock keeps the files as loaded here)
+        found = None
+        if cluster is not None:
+            found = _on_cluster(cluster, lc, encoding, ReviewPart(lc.config, pd_model, as_of, ref), None)
+        if found is None:
+            found = decisions(result.dataset, lc.config, pd_model, as_of, customer, without_ref=ref)
         wanted = [_record_of(ref, as_of, d) for d in found if d.change is not None]
         recorded = {c.change_id: c for c in result.dataset.limits if c.change_id.startswith(f"{ref}:")}
         fresh = []

@@ -142,21 +142,41 @@ def feature_drift(model_path: Path, scores: list) -> FeatureDrift:
     return FeatureDrift(model_path, rows, len(scores), [feature_psi(r, [v[r.name] for v in values]) for r in refs])
 
 
-def run(lc: "LoadedConfig", as_of: date, *, customer: Optional[str] = None, model: Optional[str] = None,
-        psi_against: Optional[date] = None, encoding: Optional[str] = None, skip_invalid: bool = False,
-        psi_model: Optional[str] = None, on_warning: Warn) -> CustomerScores:
-    """Score the customers (or one) of the data directory on ``as_of``; with ``psi_against``, also
-    the PSI of the grades on ``as_of`` against those on that earlier date; with ``psi_model``, the
-    PSI of each feature against that model's training rows."""
+class ScorePart:
+    """The scores of one part of the book (``--cluster``: one Dask task): on ``as_of`` and, with
+    ``psi_against``, on that date; each list in customer_id order, like ``score_customers``."""
+
+    def __init__(self, cfg, model: "PdModel", as_of: date, psi_against: Optional[date]) -> None:
+        self.cfg, self.model, self.as_of, self.psi_against = cfg, model, as_of, psi_against
+
+    def __call__(self, dataset, part) -> tuple[list, Optional[list]]:
+        from ..engine.customer_score import score_customers
+        from .cluster import customers_of
+
+        mine = customers_of(dataset, part)
+        before = None if self.psi_against is None else score_customers(mine, self.cfg, self.model, self.psi_against)
+        return score_customers(mine, self.cfg, self.model, self.as_of), before
+
+
+def _scores(lc, cfg, pd_model, as_of: date, customer: Optional[str], psi_against: Optional[date],
+            encoding: Optional[str], skip_invalid: bool, cluster, on_warning: Warn) -> tuple[list, Optional[list], list]:
+    """(scores on ``as_of``, scores on ``psi_against`` or None, rejected records): on ``cluster``
+    part by part when its input is clean (merged in customer_id order: the same lists), else here."""
+    import heapq
+
     from ..engine.customer_score import score_customers
-    from ..engine.psi import grade_psi
     from ..io.loader import load_dataset
 
-    cfg = lc.config
-    model_path = resolve_model_path(model, cfg.scoring.model, lc.path)
-    pd_model = load_customer_model(model_path)
-    assert model_path is not None
-    _check_scaling(pd_model, cfg.scoring.scaling, model_path, on_warning)
+    if cluster is not None and customer is None:
+        from ..engine.partition import WHOLE
+        from .cluster import run_parts
+
+        parts = run_parts(cluster, lc, encoding, WHOLE, ScorePart(cfg, pd_model, as_of, psi_against), on_warning)
+        if parts is not None:
+            def merged(lists):
+                return list(heapq.merge(*lists, key=lambda s: s.customer_id))
+            return (merged(now for now, _b in parts),
+                    None if psi_against is None else merged(b for _n, b in parts), [])
     result = load_dataset(lc.data_dir, cfg, encoding=encoding, skip_invalid=skip_invalid)
     rejected = [p for p in result.problems if p.severity == "error"]
     for p in result.problems:
@@ -169,9 +189,29 @@ def run(lc: "LoadedConfig", as_of: date, *, customer: Optional[str] = None, mode
             raise RefusedError(f"customer {customer!r} opened on {c.opened_on.isoformat()}, after --as-of "
                                f"{as_of.isoformat()}: nothing to score yet")
     scored = score_customers(dataset, cfg, pd_model, as_of, customer)
+    before = None if psi_against is None else score_customers(dataset, cfg, pd_model, psi_against, None)
+    return scored, before, rejected
+
+
+def run(lc: "LoadedConfig", as_of: date, *, customer: Optional[str] = None, model: Optional[str] = None,
+        psi_against: Optional[date] = None, encoding: Optional[str] = None, skip_invalid: bool = False,
+        psi_model: Optional[str] = None, cluster=None, on_warning: Warn) -> CustomerScores:
+    """Score the customers (or one) of the data directory on ``as_of``; with ``psi_against``, also
+    the PSI of the grades on ``as_of`` against those on that earlier date; with ``psi_model``, the
+    PSI of each feature against that model's training rows. With ``cluster`` (``--cluster``), the
+    book is scored part by part as Dask tasks (``services.cluster``): the same scores."""
+    from ..engine.psi import grade_psi
+
+    cfg = lc.config
+    model_path = resolve_model_path(model, cfg.scoring.model, lc.path)
+    pd_model = load_customer_model(model_path)
+    assert model_path is not None
+    _check_scaling(pd_model, cfg.scoring.scaling, model_path, on_warning)
+    scored, before, rejected = _scores(lc, cfg, pd_model, as_of, customer, psi_against, encoding, skip_invalid,
+                                       cluster, on_warning)
     psi = None
     if psi_against is not None:
-        before = score_customers(dataset, cfg, pd_model, psi_against, None)
+        assert before is not None
         psi = grade_psi([s.offer.grade for s in before], [s.offer.grade for s in scored], cfg.scoring.grades)
         if psi.value is None:
             empty = psi_against if psi.expected_customers == 0 else as_of
