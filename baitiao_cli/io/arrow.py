@@ -122,7 +122,7 @@ def open_parquet(path: Path, label: str, problems: list) -> RawFile:
 
     raw = RawFile(path=path, label=label, fmt="parquet")
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path).read()       # (read_table refuses a column named twice)
     except (OSError, pa.ArrowException) as e:
         problems.append(Problem(label, 0, "", f"cannot read the Parquet file: {e}"))
         raw.unreadable = True
