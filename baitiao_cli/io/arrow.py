@@ -47,7 +47,6 @@ from .columns import _commit, build
 from .parse import FEE_RATE_WARN
 from .readers import RawFile, Rows, norm_column
 from .rows import FileLoad, run_rows
-from .share_load import index_refunded
 
 BLOCK = 1 << 16             # rows checked and built at a time (bounds the memory of the Python columns)
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -299,8 +298,19 @@ def run_arrow(load: FileLoad, raw: RawFile) -> tuple:
             src = Rows(zip(range(line0 + a, line0 + b), rows, [True] * len(rows)), line0 + a - 1)
             n, line, bad = run_rows(load, src, src, src.rejected, n, False)
     if fast:
-        index_refunded(load.loaded)
+        _index_refunded(load, checked, raw.first_line)
     return n, line, bad
+
+
+def _index_refunded(load: FileLoad, checked: "_Checked", first_line: int) -> None:
+    """``LoadedFile.first`` (id -> line) for the purchases the refunds name, all ``check_refunds``
+    reads of it: one ``is_in`` over the ids (every row was kept, row k as record k)."""
+    loaded = load.loaded
+    refs = {loaded.records[k].ref_txn_id for k in loaded.refund_at}
+    if not refs:
+        return
+    rows = np.flatnonzero(_mask(pc.is_in(checked.ids, value_set=pa.array(list(refs), pa.string())))).tolist()
+    loaded.first.update((loaded.records[k][0], first_line + k) for k in rows)
 
 
 def _runs(ok: np.ndarray):
