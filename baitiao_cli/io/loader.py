@@ -276,6 +276,7 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
                 labels[name] = str(path)
                 raw = _open(name, path, labels[name], problems, encoding, share is None)
                 loaded[name] = _read_file(name, raw, cfg, problems, customers, job_share)
+                raw = None              # (its text, an Arrow table: freed before the next file is read)
             if name == "customers":      # the other files are checked against these as they are read
                 customers = CustomerIndex(loaded.get("customers"), labels["customers"])
                 if share is not None:
