@@ -142,6 +142,55 @@ def test_arrow_csv_equals_python_reader_on_a_book(books, monkeypatch):
     assert len(fast.dataset.transactions) > 1000
 
 
+def test_arrow_jsonl_equals_python_reader_on_a_book(tmp_path, monkeypatch):
+    from baitiao_cli.io import arrow
+    d = tmp_path / "jsonl"
+    generate(d, customers=150, seed=5, fmt="jsonl")
+    opened = []
+    real = arrow.open_jsonl
+    monkeypatch.setattr(arrow, "open_jsonl", lambda *a: opened.append(real(*a)) or opened[-1])
+    fast, slow = load_both(d, monkeypatch)
+    _same(fast, slow)
+    assert len(opened) == 3 and all(r is not None for r in opened)     # read by pyarrow, not handed back
+
+
+JSON_VALUE = st.one_of(st.sampled_from(["1", "3", "-0", "1.5", "1e2", "null", "true", "[1]", '"\\ud800"', '""']),
+                       st.integers(-3, 30).map(str))
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(txns=st.lists(TXN_ROW, max_size=10), reps=st.lists(REP_ROW, max_size=10),
+       odd=st.lists(st.tuples(st.integers(0, 14), st.sampled_from(["installments", "amount", "kind", "Amount", "x"]),
+                              JSON_VALUE), max_size=3),
+       drop=st.sampled_from([None, "merchant", "fee_rate", "channel"]), blank=st.booleans())
+def test_arrow_jsonl_equals_python_reader(monkeypatch, txns, reps, odd, drop, blank):
+    """JSON Lines through pyarrow (or handed back to the Python reader: numbers that are not whole,
+    -0, null, true, lists, lone surrogates, keys not in their normal form, blank lines): the
+    same records and problems as the Python reader."""
+    root = Path(tempfile.mkdtemp(prefix="bt-arrow-jsonl-"))
+    try:
+        files = {}
+        for name, rows in (("transactions", txns), ("repayments", reps)):
+            base = BASE[f"{name}.csv"]
+            header = base.split("\n", 1)[0].split(",")
+            all_rows = [line.split(",") for line in base.strip("\n").split("\n")[1:]] + [list(r) for r in rows]
+            lines = []
+            for k, r in enumerate(all_rows):
+                obj = {h: json.dumps(v, ensure_ascii=False) for h, v in zip(header, r) if h != drop}
+                for at, key, value in odd:
+                    if at == k:
+                        obj[key] = value
+                lines.append("{" + ", ".join(f'"{h}": {v}' for h, v in obj.items()) + "}\n")
+            if blank:
+                lines.insert(len(lines) // 2, "\n")
+            files[f"{name}.csv"] = None
+            files[f"{name}.jsonl"] = "".join(lines)
+        _same(*load_both(write_dir(root, files), monkeypatch))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def test_arrow_driver_is_used(tmp_path, monkeypatch):
     from baitiao_cli.io import arrow
     calls = []
@@ -337,3 +386,18 @@ def test_help_and_quote_do_not_import_pyarrow():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert r.stdout.split()[-1] == "False", r.stdout + r.stderr
+
+
+def test_a_jsonl_line_that_is_no_object_never_reaches_pyarrow(tmp_path):
+    """pyarrow 26 crashes (SIGSEGV) on a JSON Lines line such as ``null``: the file goes to the
+    Python reader, which words it. In a subprocess, so that a crash fails this test alone."""
+    d = write_dir(tmp_path, {"repayments.csv": None,
+                             "repayments.jsonl": '{"repayment_id": "R1", "customer_id": "C1", "date": "2025-02-12", '
+                                                 '"amount": "106.00"}\nnull\n'})
+    code = ("import sys; from typer.testing import CliRunner; from baitiao_cli.cli.app import app; "
+            f"r = CliRunner().invoke(app, ['validate', '--data-dir', {str(d)!r}]); "
+            "sys.stdout.write(r.stderr); sys.exit(r.exit_code)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                       env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "BAITIAO_ARROW_FROM": "0"})
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert f"error: {d}/repayments.jsonl:2: each line must be a JSON object" in r.stdout

@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -100,6 +101,70 @@ def open_csv(path: Path, label: str) -> Optional[RawFile]:
     raw = RawFile(path=path, label=label, fmt="csv", ends_with_newline=ends)
     raw.columns = [norm_column(c) for c in header]
     _attach(raw, table, first_line=2)
+    return raw
+
+
+_NEG_ZERO = re.compile(rb":\s*-0\s*[,}]")      # JSON -0: its literal text is not what int64 gives back
+_EMPTY_OBJECT = re.compile(rb"\{\s*\}")         # {} is an error, a row of nulls is not
+
+
+def _objects_only(body: bytes) -> bool:
+    """Every line starts with ``{`` and ends with ``}`` (pyarrow 26 crashes -- SIGSEGV -- on a line
+    that is a bare JSON value such as ``null``: such a file never reaches it)."""
+    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    starts = body.count(b"\n{") + body.startswith(b"{") - body.endswith(b"\n{")
+    ends = body.count(b"}\n") + (body.endswith(b"}") and not body.endswith(b"\n"))
+    return starts == lines and ends == lines
+
+
+WHOLE_NUMBERS = {"installments", "statement_day", "deferral_days", "conversion_terms"}   # parsers of io.fields
+
+
+def open_jsonl(path: Path, label: str, spec) -> Optional[RawFile]:
+    """A JSON Lines file as a table of text columns, or None when only the Python reader may read it.
+
+    Only what reads exactly as the Python reader reads it: UTF-8, one object per line, no blank
+    line, keys already in their normal form (stripped, lower case), values text, whole numbers or
+    null (a number's literal text is what ``int64`` gives back, but ``-0``). A duplicate key, a lone
+    surrogate, a float, a list... make pyarrow refuse, and the Python reader words the problem."""
+    import pyarrow.json as pj
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    body = data[3:] if data.startswith(_UTF8_BOM) else data
+    if (not body or body.isspace() or b"\x00" in body or b"\r" in body or _NEG_ZERO.search(body)
+            or _EMPTY_OBJECT.search(body) or not _objects_only(body)):
+        return None
+    try:
+        # the spec's columns as text (pyarrow would read "2025-01-05" as a timestamp), but those that may
+        # be whole numbers; any other key as pyarrow infers it (text, whole numbers or null, else refused)
+        text = pa.schema([(f.name, pa.string()) for f in spec.fields if f.parser not in WHOLE_NUMBERS])
+        table = pj.read_json(io.BytesIO(body), read_options=pj.ReadOptions(block_size=1 << 24),
+                             parse_options=pj.ParseOptions(explicit_schema=text, unexpected_field_behavior="infer"))
+    except (pa.ArrowException, ValueError):
+        return None
+    if b"null" not in body:                       # a column no row has (the schema's): absent, not empty
+        table = table.select([k for k, c in enumerate(table.columns) if c.null_count < len(c)])
+    ends = body.endswith(b"\n")
+    names = table.column_names
+    if table.num_rows != body.count(b"\n") + (0 if ends else 1) or any(norm_column(c) != c for c in names):
+        return None
+    cols, first = [], {}
+    for name, col in zip(names, table.columns):
+        t = col.type
+        if not (pa.types.is_string(t) or pa.types.is_integer(t) or pa.types.is_null(t)):
+            return None
+        valid = np.flatnonzero(_mask(pc.is_valid(col)))
+        if not len(valid) or (valid[0] > 0 and b"null" in body):
+            return None                           # (the line a key is first used on: nulls hide it)
+        first[name] = int(valid[0]) + 1
+        cols.append(pc.fill_null(col.cast(pa.string()), ""))
+    raw = RawFile(path=path, label=label, fmt="jsonl", ends_with_newline=ends)
+    raw.columns = list(names)
+    raw.column_lines = first
+    _attach(raw, pa.table(cols, names=[f"c{i}" for i in range(len(cols))]), first_line=1)
     return raw
 
 

@@ -330,13 +330,14 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
 
 
 def _open(name: str, path: Path, label: str, problems: list, encoding: Optional[str], columnar: bool) -> RawFile:
-    """Read one data file: a big CSV file (customers, transactions, repayments; ``ARROW_FROM``) into an Arrow table when
-    pyarrow reads it exactly as the Python reader would (``io.arrow.open_csv``), else the Python reader;
+    """Read one data file: a big CSV or JSON Lines file (customers, transactions, repayments; ``ARROW_FROM``) into an
+    Arrow table when pyarrow reads it exactly as the Python reader would (``io.arrow.open_csv``, ``open_jsonl``), else
+    the Python reader;
     a Parquet file always into a table (``io.readers.open_file``)."""
     fmt = _fmt(path)
-    if columnar and fmt == "csv" and SPECS[name].by_columns and _size(path) >= ARROW_FROM:
-        from .arrow import open_csv           # (pyarrow only for the commands that load a book)
-        raw = open_csv(path, label)
+    if columnar and fmt in ("csv", "jsonl") and SPECS[name].by_columns and _size(path) >= ARROW_FROM:
+        from .arrow import open_csv, open_jsonl   # (pyarrow only for the commands that load a book)
+        raw = open_csv(path, label) if fmt == "csv" else open_jsonl(path, label, SPECS[name])
         if raw is not None:
             return raw
     return open_file(path, label, fmt, problems, encoding)
