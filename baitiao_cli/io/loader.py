@@ -272,11 +272,9 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
                 if path is None and name in REQUIRED:
                     problems.append(Problem(labels[name], 0, "", _missing_message(data_dir, name)))
             if path is not None:
-                files[name] = path
-                labels[name] = str(path)
+                files[name], labels[name] = path, str(path)
                 raw = _open(name, path, labels[name], problems, encoding, share is None)
-                loaded[name] = _read_file(name, raw, cfg, problems, customers, job_share)
-                raw = None              # (its text, an Arrow table: freed before the next file is read)
+                loaded[name], raw = _read_file(name, raw, cfg, problems, customers, job_share), None   # (freed now)
             if name == "customers":      # the other files are checked against these as they are read
                 customers = CustomerIndex(loaded.get("customers"), labels["customers"])
                 if share is not None:
