@@ -154,6 +154,15 @@ def test_arrow_jsonl_equals_python_reader_on_a_book(tmp_path, monkeypatch):
     assert len(opened) == 3 and all(r is not None for r in opened)     # read by pyarrow, not handed back
 
 
+def base_plus(txns: list, reps: list) -> dict:
+    """name -> (header, the base file's rows and then ``txns``/``reps``) for transactions and repayments."""
+    out = {}
+    for name, extra in (("transactions", txns), ("repayments", reps)):
+        head, *body = BASE[f"{name}.csv"].strip("\n").split("\n")
+        out[name] = head.split(","), [r.split(",") for r in body] + [list(r) for r in extra]
+    return out
+
+
 JSON_VALUE = st.one_of(st.sampled_from(["1", "3", "-0", "1.5", "1e2", "null", "true", "[1]", '"\\ud800"', '""']),
                        st.integers(-3, 30).map(str))
 
@@ -171,10 +180,7 @@ def test_arrow_jsonl_equals_python_reader(monkeypatch, txns, reps, odd, drop, bl
     root = Path(tempfile.mkdtemp(prefix="bt-arrow-jsonl-"))
     try:
         files = {}
-        for name, rows in (("transactions", txns), ("repayments", reps)):
-            base = BASE[f"{name}.csv"]
-            header = base.split("\n", 1)[0].split(",")
-            all_rows = [line.split(",") for line in base.strip("\n").split("\n")[1:]] + [list(r) for r in rows]
+        for name, (header, all_rows) in base_plus(txns, reps).items():
             lines = []
             for k, r in enumerate(all_rows):
                 obj = {h: json.dumps(v, ensure_ascii=False) for h, v in zip(header, r) if h != drop}
@@ -211,13 +217,8 @@ def test_arrow_equals_row_driver(monkeypatch, txns, reps, fmt):
     same rows written as a Parquet file give the CSV file's records and problems."""
     root = Path(tempfile.mkdtemp(prefix="bt-arrow-"))
     try:
-        files = {}
-        for name, rows in (("transactions", txns), ("repayments", reps)):
-            base = BASE[f"{name}.csv"]
-            header = base.split("\n", 1)[0].split(",")
-            all_rows = [line.split(",") for line in base.strip("\n").split("\n")[1:]] + [list(r) for r in rows]
-            files[f"{name}.csv"] = ",".join(header) + "\n" + "".join(",".join(r) + "\n" for r in all_rows)
-        d = write_dir(root, files)
+        d = write_dir(root, {f"{name}.csv": "".join(",".join(r) + "\n" for r in [header, *rows])
+                             for name, (header, rows) in base_plus(txns, reps).items()})
         if fmt == "csv":
             _same(*load_both(d, monkeypatch))
             return
