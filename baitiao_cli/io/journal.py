@@ -74,6 +74,9 @@ def encode_record(path: Path, record: Mapping[str, str], columns: Sequence[str])
     empty; a non-empty value for a missing column is refused); JSONL writes one object.
     """
     suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        raise RefusedError(f"{path}: a Parquet file cannot be appended to; keep the journals "
+                           f"(repayments, deferrals...) as JSON Lines (.jsonl) or CSV")
     exists = path.exists() and path.stat().st_size > 0
     raw = path.read_bytes() if exists else b""
     if exists and not raw.endswith(b"\n"):
@@ -134,7 +137,7 @@ def refuse_torn_journals(data_dir: Path) -> None:
 
     for name in JOURNALS:
         path = find_data_file(data_dir, name)
-        if path is None or path.suffix.lower() == ".json":
+        if path is None or path.suffix.lower() in (".json", ".parquet"):
             continue
         try:
             size = path.stat().st_size
@@ -160,7 +163,7 @@ def journal_path(data_dir: Path, name: str, files: Mapping[str, object]) -> Path
     if path is not None:
         return Path(str(path))
     txn = files.get("transactions")
-    ext = "csv" if txn is not None and Path(str(txn)).suffix.lower() == ".csv" else "jsonl"
+    ext = "csv" if txn is not None and Path(str(txn)).suffix.lower() in (".csv", ".parquet") else "jsonl"
     return Path(data_dir) / f"{name}.{ext}"
 
 

@@ -12,6 +12,7 @@ doing its work.
 from __future__ import annotations
 
 import gc
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -32,7 +33,11 @@ DATASETS = ("customers", "transactions", "repayments", "deferrals", "conversions
 REQUIRED = ("customers", "transactions")
 LISTED_WHEN_PRESENT = ("conversions", "adjustments", "reversals", "limits")   # counted and listed (validate) only when the file exists, so a
                                          # book without them reads exactly as before they existed
-EXTENSIONS = (("csv", "csv"), ("json", "json"), ("jsonl", "jsonl"))
+EXTENSIONS = (("csv", "csv"), ("json", "json"), ("jsonl", "jsonl"), ("parquet", "parquet"))
+# CSV files from this size on are read by pyarrow (io.arrow) when it can read them exactly; smaller ones by
+# the Python reader, whose start-up is cheaper (importing pyarrow alone takes ~0.1 s). BAITIAO_ARROW_FROM
+# (bytes) overrides it: 0 sends every CSV file it can through pyarrow (the test suite runs both ways).
+ARROW_FROM = int(os.environ.get("BAITIAO_ARROW_FROM", 1 << 20))
 FREEZE_FROM = 100_000      # records: from here on the loaded data is frozen out of the cyclic GC
 
 
@@ -60,7 +65,7 @@ def _candidates(data_dir: Path, name: str) -> list:
 
 
 def find_data_file(data_dir: Path, name: str) -> Optional[Path]:
-    """``<name>.csv``, ``.json`` or ``.jsonl`` in ``data_dir``; None if there is none.
+    """``<name>.csv``, ``.json``, ``.jsonl`` or ``.parquet`` in ``data_dir``; None if there is none.
 
     Raises DataError when two of them exist (which one is the truth is not ours to guess)
     or when the one found is not a regular file.
@@ -80,9 +85,9 @@ def find_data_file(data_dir: Path, name: str) -> Optional[Path]:
 
 def _missing_message(data_dir: Path, name: str) -> str:
     others = sorted(p.name for p in data_dir.glob(f"{name}.*"))
-    msg = f"missing required file: expected {name}.csv, {name}.json or {name}.jsonl"
+    msg = f"missing required file: expected {name}.csv, {name}.json, {name}.jsonl or {name}.parquet"
     if others:
-        msg += f" (found {', '.join(others)}: export it as CSV UTF-8, JSON or JSON Lines)"
+        msg += f" (found {', '.join(others)}: export it as CSV UTF-8, JSON, JSON Lines or Parquet)"
     return msg
 
 
@@ -267,10 +272,9 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
                 if path is None and name in REQUIRED:
                     problems.append(Problem(labels[name], 0, "", _missing_message(data_dir, name)))
             if path is not None:
-                files[name] = path
-                labels[name] = str(path)
-                raw = open_file(path, labels[name], _fmt(path), problems, encoding)
-                loaded[name] = _read_file(name, raw, cfg, problems, customers, job_share)
+                files[name], labels[name] = path, str(path)
+                raw = _open(name, path, labels[name], problems, encoding, share is None)
+                loaded[name], raw = _read_file(name, raw, cfg, problems, customers, job_share), None   # (freed now)
             if name == "customers":      # the other files are checked against these as they are read
                 customers = CustomerIndex(loaded.get("customers"), labels["customers"])
                 if share is not None:
@@ -314,6 +318,27 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
     dataset = Dataset(**{name: tuple(accepted.get(name, ())) for name in DATASETS})
     return LoadResult(dataset=dataset, problems=tuple(problems), files=files, counts=counts,
                       skipped=skipped, labels=labels)
+
+
+def _open(name: str, path: Path, label: str, problems: list, encoding: Optional[str], columnar: bool) -> RawFile:
+    """Read one data file: a big CSV or JSON Lines file (customers, transactions, repayments; ``ARROW_FROM``) into an
+    Arrow table when pyarrow reads it exactly as the Python reader would (``io.arrow.open_csv``, ``open_jsonl``), else
+    the Python reader;
+    a Parquet file always into a table (``io.readers.open_file``)."""
+    fmt = _fmt(path)
+    if columnar and fmt in ("csv", "jsonl") and SPECS[name].by_columns and _size(path) >= ARROW_FROM:
+        from .arrow import open_csv, open_jsonl   # (pyarrow only for the commands that load a book)
+        raw = open_csv(path, label) if fmt == "csv" else open_jsonl(path, label, SPECS[name])
+        if raw is not None:
+            return raw
+    return open_file(path, label, fmt, problems, encoding)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _other_share(loaded: dict) -> Callable[[str], bool]:

@@ -75,7 +75,7 @@ _JSON = json.JSONDecoder(parse_float=_Num, parse_int=_Num, parse_constant=str,
 class RawFile:
     path: Path
     label: str                               # how problems name the file
-    fmt: str                                 # csv | json | jsonl
+    fmt: str                                 # csv | json | jsonl | parquet
     columns: list = field(default_factory=list)   # normalised column names
     header_line: int = 1
     ends_with_newline: bool = True
@@ -86,6 +86,9 @@ class RawFile:
     stream: Optional[Iterator] = None        # plain CSV only: the lines after the header
     reader: Optional[Iterator] = None        # plain CSV only: csv.reader over ``stream``
     items: Optional[Iterator] = None         # otherwise: (line, row, ok) of each record
+    table: Optional[object] = None           # io.arrow: every column as text (a pyarrow Table)
+    first_line: int = 2                      # io.arrow: the line of the table's first row
+    bad_types: dict = field(default_factory=dict)   # Parquet: column -> a type that cannot be read
     _rows: Optional["Rows"] = None
 
     # The row protocol (io.rows' row driver, io.table): iterating ``rows`` gives the rows;
@@ -195,6 +198,9 @@ def _check_nul(text: str, label: str, problems: list) -> Optional[str]:
 def open_file(path: Path, label: str, fmt: str, problems: list,
               encoding: Optional[str] = None) -> RawFile:
     """Read one data file into a RawFile. Never raises for the file's content."""
+    if fmt == "parquet":
+        from .arrow import open_parquet        # (pyarrow only for the commands that load a book)
+        return open_parquet(path, label, problems)
     raw = RawFile(path=path, label=label, fmt=fmt)
     try:
         data = path.read_bytes()

@@ -59,6 +59,7 @@ class FileLoad:
         self.first = None if shared else loaded.first
         self.careful = False
         self.custs: Optional[list] = None
+        self.customer_table = None             # (io.arrow: the accepted customers as Arrow arrays)
         self.id_name = spec.id_field.name
         self.i_id = index[self.id_name]
         self.i_cid = index.get("customer_id", -1)

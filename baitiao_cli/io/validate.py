@@ -40,7 +40,7 @@ def resolve_columns(raw: RawFile, spec: DatasetSpec, problems: list,
     is False when a required column is missing or a known column appears twice.
     """
     label = raw.label
-    is_csv = raw.fmt == "csv"
+    is_csv = raw.fmt in ("csv", "parquet")        # columns named once, on the header line (Parquet: line 1)
     known = spec.required + spec.optional
     seen: dict = {}
     usable = True
@@ -64,7 +64,9 @@ def resolve_columns(raw: RawFile, spec: DatasetSpec, problems: list,
         if loaded is not None:
             loaded.missing_columns.append(col)
         near = difflib.get_close_matches(col, [u for u in unknown if u], n=1, cutoff=0.6)
-        if is_csv:
+        if raw.fmt == "parquet":
+            msg = "required column is missing from the Parquet file"
+        elif is_csv:
             msg = "required column is missing from the header"
         else:
             msg = "required field is missing from every record"
@@ -88,6 +90,11 @@ def resolve_columns(raw: RawFile, spec: DatasetSpec, problems: list,
         if near:
             msg += f"; did you mean {near[0]!r}?"
         problems.append(Problem(label, line, col, msg, "warning"))
+    for col, typ in raw.bad_types.items():
+        if col in known:
+            problems.append(Problem(label, raw.header_line, col, f"a Parquet column of type {typ} cannot be read: "
+                                    "store it as text, whole numbers, decimals or dates"))
+            usable = False
     index = {name: seen.get(name, -1) for name in known}
     return index, usable
 
@@ -117,6 +124,11 @@ def _torn_journal(loaded: LoadedFile, raw: RawFile, last_line: int, last_bad: bo
 
 
 
+def _vectorised(spec: DatasetSpec, load: FileLoad) -> bool:
+    from .arrow import vectorised
+    return vectorised(spec, load)
+
+
 def read_file(spec: DatasetSpec, raw: RawFile, cfg: Config, problems: list,
               customers: Optional[CustomerIndex] = None, share: Optional[Share] = None) -> LoadedFile:
     """Check every row of one data file against ``spec``; the records that pass, with their lines.
@@ -131,6 +143,9 @@ def read_file(spec: DatasetSpec, raw: RawFile, cfg: Config, problems: list,
     bulk = column_check(spec.name) if spec.by_columns and loaded.usable else None
     if share is not None:
         n, line, bad = run_share(load, raw, bulk, share)
+    elif bulk is not None and raw.table is not None and _vectorised(spec, load):
+        from .arrow import run_arrow
+        n, line, bad = run_arrow(load, raw)
     elif bulk is not None:
         # Whether a torn last line of empty cells is judged by the last real row even when
         # that row is in an earlier chunk: yes for customers (read by rows alone before they
