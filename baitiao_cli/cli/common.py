@@ -55,6 +55,35 @@ JobsOpt = Annotated[int, typer.Option(
     "--jobs", "-j", metavar="N",
     help="Compute in N local processes and merge; the output is byte-identical to --jobs 1.")]
 MAX_JOBS = 256
+
+
+class ColorMode(str, enum.Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+def _set_color(value: Optional[ColorMode]) -> Optional[ColorMode]:
+    if value is not None:
+        current().show(color=value.value)
+    return value
+
+
+def _set_top(value: Optional[str]) -> Optional[str]:
+    """``--top N``: a whole number >= 1 (else a usage error, exit 2), kept for the table output."""
+    if value is not None:
+        if not value.strip().isdigit() or int(value) < 1:
+            raise typer.BadParameter(f"a whole number of rows, 1 or more, got {value!r}")
+        current().show(top=int(value))
+    return value
+
+
+ColorOpt = Annotated[Optional[ColorMode], typer.Option(
+    "--color", help="Colour in tables: auto (a terminal, unless NO_COLOR is set), always, never. "
+                    "JSON and CSV never get colour.", callback=_set_color, show_default=False)]
+TopOpt = Annotated[Optional[str], typer.Option(
+    "--top", metavar="N", help="Tables: show only the first N rows of the list, and how many more there are "
+                               "(JSON and CSV list every row).", callback=_set_top, show_default=False)]
 _SHARD = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*")
 
 
@@ -181,12 +210,18 @@ def trailing_options(options: type, keyword: str = "opts") -> Callable[[Callable
                                     annotation=OPTION_TYPES[name])
                   for name, default in options._field_defaults.items()]
 
+        display = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=kind)
+                   for name, kind in (("top", TopOpt), ("color", ColorOpt))
+                   if name == "color" or options in LISTINGS]   # (their callbacks set the display)
+
         @functools.wraps(command)
         def wrapper(**values):
+            for p in display:
+                values.pop(p.name)
             gathered = options(**{name: values.pop(name) for name in options._fields})
             return command(**values, **{keyword: gathered})
 
-        params = own + shared
+        params = own + shared + display
         wrapper.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in params}
         del wrapper.__wrapped__      # typer must see the signature above, not ``command``'s
@@ -195,5 +230,6 @@ def trailing_options(options: type, keyword: str = "opts") -> Callable[[Callable
     return decorate
 
 
+LISTINGS = (BatchOptions, BookOptions)   # commands whose first table is a list: they take --top
 batch_command = trailing_options(BatchOptions, "run")
 with_data_options = trailing_options(DataOptions)

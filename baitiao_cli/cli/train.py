@@ -127,6 +127,12 @@ def command(
     --as-of (default: today in billing.timezone). Same input and options: same file, byte for byte.
     With --from-history --observation-date D: the customers' features on D, labelled by whether
     they went more than 90 days past due in the 12 months after D (see docs/scoring.md).
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao train --from-history --observation-date 2025-11-01 --as-of 2026-11-03 --out out/pd_model.json
+      baitiao score --as-of 2026-11-03 --model out/pd_model.json
     """
     from ..views import train as views
 

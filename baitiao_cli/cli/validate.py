@@ -73,6 +73,13 @@ def command(
     """Check every input file and list every problem (file:line: field: message).
 
     Exit status: 0 no errors (warnings allowed); 1 errors found; 2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao validate
+      baitiao validate --format json
+      baitiao validate --data-dir sample_data --encoding gb18030
     """
     lc = setup(config, data_dir)
     found = validate(lc, encoding)
