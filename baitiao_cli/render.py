@@ -496,6 +496,7 @@ def emit(fmt: str, *, json_obj: Any, tables: Sequence[Table] = (), csv_table: Op
     ``csv_table`` is the one table a script gets with ``--format csv`` (default: the first table).
     """
     env = env or current()
+    quiet_down()
     if stream is None:
         stream, tty = env.stdout, env.stdout_isatty
     else:
@@ -515,6 +516,7 @@ def emit_document(head: Sequence[tuple[str, Any]], list_key: str, items: Iterabl
                   env: Optional[Environment] = None) -> None:
     """``write_document`` on stdout (a batch's JSON, streamed item by item), then flush."""
     stream = (env or current()).stdout
+    quiet_down()
     write_document(stream, head, list_key, items)
     stream.flush()
 
@@ -529,18 +531,117 @@ def tag(word: str, env: Optional[Environment] = None) -> str:
 
 def warn(message: str, env: Optional[Environment] = None) -> None:
     """A warning line on stderr (plain words; never data on stdout)."""
-    (env or current()).stderr.write(f"{tag('warning', env)}: {message}\n")
+    _say(f"{tag('warning', env)}: {message}\n", env)
 
 
 def error(message: str, env: Optional[Environment] = None) -> None:
-    (env or current()).stderr.write(f"{tag('error', env)}: {message}\n")
+    _say(f"{tag('error', env)}: {message}\n", env)
+
+
+def _say(line: str, env: Optional[Environment]) -> None:
+    if _ACTIVE is not None and env is None:
+        _ACTIVE.print(line.rstrip("\n"))      # above the progress display, which stays whole
+    else:
+        (env or current()).stderr.write(line)
+
+
+# --- progress on stderr (a terminal only) ---------------------------------------------------------------
+# One live display per run (``activity``): a spinner with the elapsed time while the input loads and the
+# run computes, a bar with counts for the per-account work (``progress``/``services.progress.each``).
+# Warnings printed meanwhile go above it. Never when stderr is not a terminal (cron), never for JSON or
+# CSV written to a pipe.
+
+_ACTIVE: Optional["_Activity"] = None
+
+
+class _Activity:
+    def __init__(self, prog: Any, waiting: Any):
+        self.prog, self.waiting = prog, waiting
+
+    def bar(self, total: int, label: str = "accounts") -> "_Bar":
+        return _Bar(self, label)
+
+    def print(self, line: str) -> None:
+        from rich.text import Text
+
+        self.prog.console.print(Text.from_ansi(line), highlight=False, soft_wrap=True)
+
+
+class _Bar:
+    """rich's Progress API (start/add_task/advance/stop) on the run's one live display."""
+
+    def __init__(self, act: _Activity, label: str):
+        self.act, self.label, self.task = act, label, None
+
+    def start(self) -> None:
+        pass
+
+    def add_task(self, description: str, total: Optional[int] = None) -> Any:
+        self.act.prog.update(self.act.waiting, visible=False)
+        self.task = self.act.prog.add_task(description or self.label, total=total)
+        return self.task
+
+    def advance(self, task: Any, advance: int = 1) -> None:
+        self.act.prog.advance(task, advance)
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.act.prog.update(self.task, visible=False)
+        self.act.prog.update(self.act.waiting, visible=True, description="finishing")
+
+
+class activity:
+    """A run's progress on stderr while it works (``with activity(machine_to_pipe): ...``); nothing
+    unless stderr is a terminal, and nothing when ``quiet`` (JSON/CSV to a pipe)."""
+
+    def __init__(self, quiet: bool = False, env: Optional[Environment] = None):
+        self.env = env or current()
+        self.quiet = quiet
+        self.act: Optional[_Activity] = None
+
+    def __enter__(self) -> Optional[_Activity]:
+        global _ACTIVE
+        if self.quiet or _ACTIVE is not None or not self.env.stderr_isatty:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from .services import progress as service_progress
+
+        console = Console(file=self.env.stderr, **({} if self.env.colour(True) else {"color_system": None}))
+        prog = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console, transient=True, redirect_stdout=False,
+                        redirect_stderr=False)
+        self.act = _ACTIVE = _Activity(prog, prog.add_task("loading and checking the input", total=None))
+        service_progress.register(self.act.bar)
+        prog.start()
+        return self.act
+
+    def __exit__(self, *exc: Any) -> None:
+        global _ACTIVE
+        if self.act is not None:
+            from .services import progress as service_progress
+
+            service_progress.register(None)
+            _ACTIVE = None
+            self.act.prog.stop()
+            self.act = None
+
+
+def quiet_down() -> None:
+    """End the live display before the output goes out (the table would mix with it on the screen)."""
+    if _ACTIVE is not None:
+        _ACTIVE.prog.stop()
 
 
 def progress(total: int, label: str, env: Optional[Environment] = None):
-    """A rich progress bar on stderr when stderr is a terminal; otherwise None (cron: silent)."""
+    """A progress bar on stderr when stderr is a terminal (the run's own when an ``activity`` runs);
+    otherwise None (cron: silent)."""
     env = env or current()
     if total < 2 or not env.stderr_isatty:
         return None
+    if _ACTIVE is not None:
+        return _ACTIVE.bar(total, label)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -200,9 +200,11 @@ class BatchOptions(_options("BatchOptions", "data_dir config fmt encoding skip_i
         return lc, as_of_date(as_of, lc)
 
 
-def trailing_options(options: type, keyword: str = "opts") -> Callable[[Callable[..., None]], Callable[..., None]]:
+def trailing_options(options: type, keyword: str = "opts", busy: Optional[bool] = None,
+                     ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Make ``command(<own options>, *, <keyword>: options)`` a typer command whose options are its
-    own followed by the fields of the NamedTuple ``options`` (declared in ``OPTION_TYPES``)."""
+    own followed by the fields of the NamedTuple ``options`` (declared in ``OPTION_TYPES``).
+    ``busy`` (default: the listings, ``LISTINGS``): show the run's progress on a terminal's stderr."""
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != keyword]
@@ -219,7 +221,12 @@ def trailing_options(options: type, keyword: str = "opts") -> Callable[[Callable
             for p in display:
                 values.pop(p.name)
             gathered = options(**{name: values.pop(name) for name in options._fields})
-            return command(**values, **{keyword: gathered})
+            if not (busy if busy is not None else options in LISTINGS):
+                return command(**values, **{keyword: gathered})
+            from ..render import activity
+
+            with activity(quiet=machine_to_pipe(gathered.fmt)):
+                return command(**values, **{keyword: gathered})
 
         params = own + shared + display
         wrapper.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
@@ -228,6 +235,24 @@ def trailing_options(options: type, keyword: str = "opts") -> Callable[[Callable
         return wrapper
 
     return decorate
+
+
+def machine_to_pipe(fmt: Format) -> bool:
+    """JSON or CSV going to a pipe or a file: no progress, no colour, no pager."""
+    return fmt is not Format.table and not current().stdout_isatty
+
+
+def busy(command: Callable[..., None]) -> Callable[..., None]:
+    """A command (with a ``fmt`` option) that shows its progress on a terminal's stderr while it runs."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from ..render import activity
+
+        with activity(quiet=machine_to_pipe(kwargs.get("fmt", Format.table))):
+            return command(*args, **kwargs)
+
+    return wrapper
 
 
 LISTINGS = (BatchOptions, BookOptions)   # commands whose first table is a list: they take --top

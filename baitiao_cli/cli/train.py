@@ -29,7 +29,7 @@ import typer
 
 from ..errors import UsageError
 from ..render import emit, warn
-from .common import DataOptions, date_option, setup, today_in, with_data_options
+from .common import DataOptions, date_option, setup, today_in, trailing_options
 
 if TYPE_CHECKING:
     from ..services.training import Trained
@@ -68,7 +68,7 @@ def monotone_option(values: Optional[list[str]]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(out.items()))
 
 
-@with_data_options
+@trailing_options(DataOptions, busy=True)
 def command(
     features: Annotated[Optional[str], typer.Option(
         "--features", metavar="FILE", help="Labelled table: CSV, JSON array or JSON Lines, one row per applicant.",

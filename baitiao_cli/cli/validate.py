@@ -14,7 +14,7 @@ from ..errors import Failed
 from ..render import Table, emit
 from ..services.validation import Validation, validate
 from ..views.problems import consequences, grouped, kind_of
-from .common import ConfigOpt, DataDirOpt, EncodingOpt, FormatOpt, Format, setup
+from .common import ConfigOpt, DataDirOpt, EncodingOpt, FormatOpt, Format, busy, setup
 
 HEADERS = ("dataset", "file", "records", "valid", "errors", "warnings")
 PROBLEM_HEADERS = ("file", "line", "field", "severity", "kind", "message")
@@ -64,6 +64,7 @@ def groups_table(v: Validation) -> Table:
                  wrap="first problem", footer=consequence_line(v))
 
 
+@busy
 def command(
     data_dir: DataDirOpt = None,
     config: ConfigOpt = None,
