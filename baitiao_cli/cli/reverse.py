@@ -37,6 +37,7 @@ def command(target: TargetOpt, when: DateOpt, ref: RefOpt, reason: ReasonOpt = N
 
     \b
       baitiao reverse --target R000000002 --date 2025-11-05 --ref RV-1 --reason bounced --as-of 2025-11-05 --dry-run
+      baitiao reverse --target D000002 --date 2026-10-26 --ref RV-2 --reason "wrong customer" --as-of 2026-10-26 --dry-run --format json
     """
     from ..engine.model import Reversal
     from ..views.posting import reversal

@@ -131,8 +131,8 @@ def command(
     Examples (on the bundled sample_data, through ./config.toml):
 
     \b
-      baitiao train --from-history --observation-date 2025-11-01 --as-of 2026-11-03 --out out/pd_model.json
-      baitiao score --as-of 2026-11-03 --model out/pd_model.json
+      baitiao train --from-history --observation-date 2025-11-01 --as-of 2026-11-03 --out pd_model.json
+      baitiao score --as-of 2026-11-03 --model pd_model.json
     """
     from ..views import train as views
 

@@ -41,6 +41,7 @@ def command(customer: CustomerOpt, component: ComponentOpt, amount: AmountOpt, w
 
     \b
       baitiao waive --customer C000022 --component late_fee --amount 50 --date 2026-11-03 --ref WV-1 --reason hardship --as-of 2026-11-03 --dry-run
+      baitiao waive --customer C000022 --component late_fee --amount 50 --date 2026-11-03 --ref WV-1 --reason hardship --as-of 2026-11-03 --dry-run --format json
     """
     from ..engine.model import Adjustment
     from ..errors import UsageError

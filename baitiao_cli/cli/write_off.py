@@ -31,6 +31,7 @@ def command(customer: CustomerOpt, when: DateOpt, ref: RefOpt, reason: ReasonOpt
 
     \b
       baitiao write-off --customer C000035 --date 2026-11-03 --ref WO-1 --reason uncollectable --as-of 2026-11-03 --dry-run
+      baitiao write-off --customer C000035 --date 2026-11-03 --ref WO-1 --reason uncollectable --as-of 2026-11-03 --dry-run --format json
     """
     from ..engine.model import WRITE_OFF, Adjustment
     from ..views.posting import adjustment
