@@ -151,6 +151,8 @@ def _examples_last() -> None:
         head, sep, tail = doc.partition("\n\n" + EXAMPLES_HEADING)
         if sep and info.epilog is None:
             info.help, info.epilog = head, EXAMPLES_HEADING + tail
+        elif info.epilog is None:      # (a command at the 80-line limit keeps them in its module's EXAMPLES)
+            info.epilog = getattr(sys.modules.get(getattr(info.callback, "__module__", "")), "EXAMPLES", None)
 
 
 _examples_last()

@@ -68,6 +68,15 @@ def monotone_option(values: Optional[list[str]]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(out.items()))
 
 
+# The end of ``train --help`` (here, not in the docstring: the command is at the 80-line limit).
+EXAMPLES = """Examples (on the bundled sample_data, through ./config.toml):
+
+\b
+  baitiao train --from-history --observation-date 2025-11-01 --as-of 2026-11-03 --out pd_model.json
+  baitiao score --as-of 2026-11-03 --model pd_model.json
+"""
+
+
 @trailing_options(DataOptions, busy=True)
 def command(
     features: Annotated[Optional[str], typer.Option(
@@ -127,12 +136,6 @@ def command(
     --as-of (default: today in billing.timezone). Same input and options: same file, byte for byte.
     With --from-history --observation-date D: the customers' features on D, labelled by whether
     they went more than 90 days past due in the 12 months after D (see docs/scoring.md).
-
-    Examples (on the bundled sample_data, through ./config.toml):
-
-    \b
-      baitiao train --from-history --observation-date 2025-11-01 --as-of 2026-11-03 --out pd_model.json
-      baitiao score --as-of 2026-11-03 --model pd_model.json
     """
     from ..views import train as views
 
