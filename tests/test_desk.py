@@ -307,3 +307,11 @@ def test_docs_cli_md_is_what_the_help_says():
 
     assert TARGET.read_text(encoding="utf-8") == render(), \
         "docs/cli.md is out of date: run python -m benchmarks.cli_reference"
+
+
+def test_success_in_green_on_a_terminal(tmp_path):
+    shutil.copytree(ROOT / "sample_data", tmp_path / "data")
+    rc, shown, _ = run_in_terminal(["repay", "--data-dir", str(tmp_path / "data"), "--customer", "C000040",
+                                    "--amount", "700", "--date", "2026-11-20", "--ref", "DESK-1", "--as-of",
+                                    "2026-11-20"])
+    assert rc == 0 and "\x1b[1;32mRecorded" in shown
