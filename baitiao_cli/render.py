@@ -552,6 +552,7 @@ def _say(line: str, env: Optional[Environment]) -> None:
 # CSV written to a pipe.
 
 _ACTIVE: Optional["_Activity"] = None
+_SILENT = False     # a run writing JSON/CSV to a pipe: no progress at all
 
 
 class _Activity:
@@ -597,10 +598,13 @@ class activity:
     def __init__(self, quiet: bool = False, env: Optional[Environment] = None):
         self.env = env or current()
         self.quiet = quiet
+        self.silenced = False
         self.act: Optional[_Activity] = None
 
     def __enter__(self) -> Optional[_Activity]:
-        global _ACTIVE
+        global _ACTIVE, _SILENT
+        if self.quiet and _ACTIVE is None:
+            _SILENT = self.silenced = True      # not even the bar a service asks for (``progress``)
         if self.quiet or _ACTIVE is not None or not self.env.stderr_isatty:
             return None
         from rich.console import Console
@@ -618,7 +622,9 @@ class activity:
         return self.act
 
     def __exit__(self, *exc: Any) -> None:
-        global _ACTIVE
+        global _ACTIVE, _SILENT
+        if self.silenced:
+            _SILENT = self.silenced = False
         if self.act is not None:
             from .services import progress as service_progress
 
@@ -638,7 +644,7 @@ def progress(total: int, label: str, env: Optional[Environment] = None):
     """A progress bar on stderr when stderr is a terminal (the run's own when an ``activity`` runs);
     otherwise None (cron: silent)."""
     env = env or current()
-    if total < 2 or not env.stderr_isatty:
+    if total < 2 or not env.stderr_isatty or _SILENT:
         return None
     if _ACTIVE is not None:
         return _ACTIVE.bar(total, label)

@@ -315,3 +315,12 @@ def test_success_in_green_on_a_terminal(tmp_path):
                                     "--amount", "700", "--date", "2026-11-20", "--ref", "DESK-1", "--as-of",
                                     "2026-11-20"])
     assert rc == 0 and "\x1b[1;32mRecorded" in shown
+
+
+def test_no_statement_bar_for_bill_json_to_a_pipe_on_a_terminal(book):
+    rc, shown, piped = run_in_terminal(["bill", "--data-dir", str(book), "--as-of", "2026-11-03", "--format", "json"],
+                                       stdout_pipe=True)
+    assert rc == 0 and shown.strip() == "" and json.loads(piped)["as_of"] == "2026-11-03"
+    rc, shown, _ = run_in_terminal(["--no-pager", "bill", "--data-dir", str(book), "--as-of", "2026-11-03",
+                                    "--top", "2"])
+    assert rc == 0 and re.search(r"statements .*\d+/\d+", ANY_ESCAPE.sub("", shown))
