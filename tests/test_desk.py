@@ -50,23 +50,27 @@ def run_in_terminal(args: list[str], rows: int = 40, cols: int = 120, stdout_pip
     proc = subprocess.Popen([sys.executable, "-c", MAIN, *args], cwd=ROOT, stdin=slave,
                             stdout=subprocess.PIPE if stdout_pipe else slave, stderr=slave, env=_env(**extra))
     os.close(slave)
-    shown = b""
-    while True:
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
+    shown, piped = b"", b""
+    fds = [master] + ([proc.stdout.fileno()] if stdout_pipe else [])
+    while fds:
+        ready, _, _ = select.select(fds, [], [], 0.2)
+        for fd in ready:        # read both (a full stdout pipe would block the child)
             try:
-                data = os.read(master, 65536)
+                data = os.read(fd, 65536)
             except OSError:
-                break
+                data = b""
             if not data:
-                break
-            shown += data
-        elif proc.poll() is not None:
+                fds.remove(fd)
+            elif fd == master:
+                shown += data
+            else:
+                piped += data
+        if not ready and proc.poll() is not None:
             break
-    piped = proc.stdout.read().decode() if stdout_pipe else ""
+    piped += proc.stdout.read() if stdout_pipe else b""
     proc.wait(timeout=60)
     os.close(master)
-    return proc.returncode, shown.decode("utf-8", "replace"), piped
+    return proc.returncode, shown.decode("utf-8", "replace"), piped.decode()
 
 
 @pytest.fixture(scope="module")
