@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Optional, TextIO
+from typing import Callable, NamedTuple, Optional, TextIO
 
 from .errors import UsageError
 
@@ -28,16 +28,50 @@ def today_in(tz_name: str) -> date:
         raise UsageError(f"unknown timezone {tz_name!r} in billing.timezone") from None
 
 
+COLOR_MODES = ("auto", "always", "never")
+
+
+class Display(NamedTuple):
+    """How a person's output is shown (docs/formats.md §5): colour (``--color``), the pager
+    (``--no-pager``), the rows of the first table (``--top``). Never changes JSON or CSV."""
+
+    color: str = "auto"          # auto: on a terminal unless NO_COLOR is set; always; never
+    pager: bool = True           # a table taller than the terminal goes through $BAITIAO_PAGER/$PAGER/less
+    top: Optional[int] = None    # show only the first N rows of the first table (None: all)
+
+
 class Environment:
     """Streams, terminal flags and clock of one run; each left out is read from ``sys`` when used."""
 
     def __init__(self, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None, *,
                  stdout_isatty: Optional[bool] = None, stderr_isatty: Optional[bool] = None,
-                 today: Optional[Callable[[str], date]] = None, width: Optional[int] = None):
+                 today: Optional[Callable[[str], date]] = None, width: Optional[int] = None,
+                 display: Optional[Display] = None):
         self._stdout, self._stderr = stdout, stderr
         self._width = width
         self._stdout_isatty, self._stderr_isatty = stdout_isatty, stderr_isatty
         self._today = today
+        self.display = display or Display()
+
+    def show(self, **changes) -> None:
+        """Set display options for this run (the command line's ``--color``, ``--no-pager``, ``--top``)."""
+        self.display = self.display._replace(**changes)
+
+    def colour(self, isatty: bool) -> bool:
+        """Whether output to a stream (a terminal or not) gets colour: ``--color always|never`` decide;
+        ``auto``: a terminal, ``NO_COLOR`` unset or empty (no-color.org), ``TERM`` not ``dumb``."""
+        mode = self.display.color
+        if mode != "auto":
+            return mode == "always"
+        return isatty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+    def pager_command(self) -> Optional[str]:
+        """The pager for a long table on a terminal: ``$BAITIAO_PAGER``, else ``$PAGER``, else ``less``;
+        None with ``--no-pager`` or when it is set empty or to ``cat``."""
+        if not self.display.pager:
+            return None
+        cmd = os.environ.get("BAITIAO_PAGER", os.environ.get("PAGER", "less")).strip()
+        return None if cmd in ("", "cat") else cmd
 
     @property
     def stdout(self) -> TextIO:

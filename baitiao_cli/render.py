@@ -21,7 +21,7 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Optional, Sequence, TextIO
 
 from .environment import Environment, current
@@ -329,18 +329,82 @@ def _plain_table(t: Table, width: Optional[int] = None) -> str:
     return out
 
 
-def _rich_tables(tables: Sequence[Table], stream: TextIO, width: Optional[int] = None) -> None:
+# --- colour with meaning (on a terminal, or --color always; never in JSON or CSV) ----------------------
+# By header (the English and the Chinese label): days past due and buckets from yellow to red, frozen
+# lines, statuses (refused red, recorded/raised green). One table of rules, here.
+_DPD_HEADERS = frozenset({"DPD", "dpd", "逾期天数"})
+_BUCKET_HEADERS = frozenset({"bucket", "bucket (DPD)", "逾期阶段", "账龄"})
+_FROZEN_HEADERS = frozenset({"frozen", "冻结"})
+_WORD_HEADERS = frozenset({"status", "action", "severity", "状态", "动作", "催收动作"})
+_WORD_STYLES = {"recorded": "green", "raise": "green", "unfreeze": "green", "ok": "green",
+                "duplicate": "yellow", "warning": "yellow", "hold": "",
+                "cut": "red", "freeze": "red", "refused": "bold red", "error": "red", "legal": "red",
+                "write_off_review": "bold red"}
+_LEAD_STYLES = (("REFUSED", "bold red"), ("Recorded", "bold green"), ("Dry run", "bold yellow"),
+                ("Already recorded", "bold yellow"))
+_BUCKET_NUMBER = re.compile(r"M([0-9]+)(\+?)")
+
+
+def dpd_style(dpd: int) -> str:
+    """Days past due from yellow (1-30) to bold red (over 180); "" when current."""
+    if dpd <= 0:
+        return ""
+    for limit, style in ((30, "yellow"), (60, "dark_orange"), (90, "orange_red1"), (180, "red")):
+        if dpd <= limit:
+            return style
+    return "bold red"
+
+
+def cell_style(header: str, value: Any) -> str:
+    """The rich style of a table cell by what its column means ("" for none)."""
+    text = str(value).strip()
+    if header in _DPD_HEADERS:
+        return dpd_style(int(text)) if text.isdigit() else ""
+    if header in _BUCKET_HEADERS:
+        m = _BUCKET_NUMBER.match(text)
+        if m is None:
+            return ""
+        return "bold red" if m.group(2) else dpd_style(int(m.group(1)) * 30)
+    if header in _WORD_HEADERS:
+        return _WORD_STYLES.get(text, "")
+    return ""
+
+
+def row_style(headers: Sequence[str], row: Sequence[Any]) -> str:
+    """A frozen credit line's row is shown in cyan."""
+    return "cyan" if any(h in _FROZEN_HEADERS and str(c) in ("yes", "是") for h, c in zip(headers, row)) else ""
+
+
+def lead_style(line: str) -> str:
+    return next((style for word, style in _LEAD_STYLES if line.startswith(word)), "bold")
+
+
+def _terminal_size(stream: TextIO) -> tuple[Optional[int], Optional[int]]:
+    """(columns, lines) of the terminal ``stream`` writes to (``LINES`` wins for the height); None unknown."""
+    import os
+
+    try:
+        cols, lines = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        cols, lines = None, None
+    env_lines = os.environ.get("LINES", "")
+    return cols, int(env_lines) if env_lines.isdigit() and int(env_lines) > 0 else lines
+
+
+def _rich_tables(tables: Sequence[Table], stream: TextIO, width: Optional[int] = None, *,
+                 colour: bool = True, terminal: bool = True) -> None:
     from rich.console import Console
     from rich.table import Table as RichTable
     from rich.text import Text
 
     # Every piece of text goes in as rich Text, never as a markup string: a customer named
     # "[/b]" would crash the render (MarkupError), and "[link=...]" would turn into a link.
-    console = Console(file=stream, width=width)
+    settings = {"force_terminal": terminal or colour} if colour else {"color_system": None}
+    console = Console(file=stream, width=width, **settings)
     width = console.width
     for t in tables:
         for line in t.lead:
-            console.print(Text(printable(line)), style="bold", highlight=False)
+            console.print(Text(printable(line)), style=lead_style(line), highlight=False)
         if t.title:   # above the table, not its title: a title is folded to the table's width
             console.print(Text(printable(t.title), style="italic"), highlight=False)
         f = fit(t, width, 3, 1)      # a column: a border and a space each side; the last border
@@ -352,13 +416,77 @@ def _rich_tables(tables: Sequence[Table], stream: TextIO, width: Optional[int] =
                           no_wrap=not wraps, overflow="fold",
                           max_width=f.wrap_width if wraps else None)
         for r in t.rows:
-            rt.add_row(*[Text(printable(r[i])) for i in f.keep])
+            rt.add_row(*[Text(printable(r[i]), style=cell_style(t.headers[i], r[i]) if colour else "")
+                         for i in f.keep], style=row_style(t.headers, r) if colour else None)
         Console(file=stream, width=max(width, f.needed), color_system=console.color_system,
                 force_terminal=console.is_terminal).print(rt)
         if f.dropped:
             console.print(Text(left_out_note(f, width)), highlight=False)
         if t.footer:
             console.print(Text(printable(t.footer)), highlight=False)
+
+
+def top_rows(tables: Sequence[Table], n: Optional[int]) -> list:
+    """``--top N``: the first table (the listing) cut to its first ``n`` rows, and a line saying how many
+    more there are; the other tables (summaries) whole. JSON and CSV are never cut."""
+    if n is None or not tables or len(tables[0].rows) <= n:
+        return list(tables)
+    t = tables[0]
+    note = f"({len(t.rows) - n} more not shown: --top {n}; --format csv lists every row)"
+    return [replace(t, rows=list(t.rows[:n]), footer=note + ("\n" + t.footer if t.footer else ""))] + list(tables[1:])
+
+
+def page(text: str, stream: TextIO, env: Environment) -> bool:
+    """Show ``text`` through the pager when it is taller than the terminal ``stream`` (as git does:
+    ``$BAITIAO_PAGER``, ``$PAGER`` or ``less``, with ``LESS=FRX`` unless set). False: not paged,
+    the caller writes it."""
+    import os
+
+    cmd = env.pager_command()
+    height = _terminal_size(stream)[1]
+    if cmd is None or height is None or text.count("\n") < height:
+        return False
+    import subprocess
+
+    penv = dict(os.environ)
+    penv.setdefault("LESS", "FRX")
+    penv.setdefault("LV", "-c")
+    stream.flush()
+    try:
+        proc = subprocess.Popen(cmd, shell=True, stdin=subprocess.PIPE, env=penv)
+    except OSError:
+        return False
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(text.encode(getattr(stream, "encoding", None) or "utf-8", "replace"))
+        proc.stdin.close()
+    except BrokenPipeError:     # the reader quit (q) before the end
+        pass
+    while True:
+        try:
+            proc.wait()
+            break
+        except KeyboardInterrupt:   # Ctrl-C belongs to the pager, as with git
+            continue
+    return proc.returncode != 127   # the shell did not find the pager: write it ourselves
+
+
+def _table_text(tables: Sequence[Table], stream: TextIO, tty: bool, env: Environment) -> None:
+    """Tables for people: rich on a terminal (or with --color always), coloured by meaning unless
+    colour is off; through the pager when taller than the terminal; plain text otherwise."""
+    shown = top_rows(tables, env.display.top)
+    colour = env.colour(tty)
+    if not (tty or colour):
+        stream.write("\n".join(_plain_table(t, env.width) for t in shown))
+        return
+    if not tty:
+        _rich_tables(shown, stream, env.width, colour=True, terminal=False)
+        return
+    buf = io.StringIO()
+    _rich_tables(shown, buf, env.width or _terminal_size(stream)[0], colour=colour)
+    text = buf.getvalue()
+    if not page(text, stream, env):
+        stream.write(text)
 
 
 def emit(fmt: str, *, json_obj: Any, tables: Sequence[Table] = (), csv_table: Optional[Table] = None,
@@ -368,6 +496,7 @@ def emit(fmt: str, *, json_obj: Any, tables: Sequence[Table] = (), csv_table: Op
     ``csv_table`` is the one table a script gets with ``--format csv`` (default: the first table).
     """
     env = env or current()
+    quiet_down()
     if stream is None:
         stream, tty = env.stdout, env.stdout_isatty
     else:
@@ -379,10 +508,7 @@ def emit(fmt: str, *, json_obj: Any, tables: Sequence[Table] = (), csv_table: Op
         if t is not None:
             stream.write(csv_text(t.headers, t.rows))
     else:
-        if tty:
-            _rich_tables(tables, stream, env.width)
-        else:
-            stream.write("\n".join(_plain_table(t, env.width) for t in tables))
+        _table_text(tables, stream, tty, env)
     stream.flush()
 
 
@@ -390,24 +516,138 @@ def emit_document(head: Sequence[tuple[str, Any]], list_key: str, items: Iterabl
                   env: Optional[Environment] = None) -> None:
     """``write_document`` on stdout (a batch's JSON, streamed item by item), then flush."""
     stream = (env or current()).stdout
+    quiet_down()
     write_document(stream, head, list_key, items)
     stream.flush()
 
 
+def tag(word: str, env: Optional[Environment] = None) -> str:
+    """``word`` ("error", "warning") as a line of stderr starts it: red/yellow when stderr gets colour."""
+    env = env or current()
+    if not env.colour(env.stderr_isatty):
+        return word
+    return ("\x1b[31m" if word == "error" else "\x1b[33m") + word + "\x1b[0m"
+
+
 def warn(message: str, env: Optional[Environment] = None) -> None:
     """A warning line on stderr (plain words; never data on stdout)."""
-    (env or current()).stderr.write(f"warning: {message}\n")
+    _say(f"{tag('warning', env)}: {message}\n", env)
 
 
 def error(message: str, env: Optional[Environment] = None) -> None:
-    (env or current()).stderr.write(f"error: {message}\n")
+    _say(f"{tag('error', env)}: {message}\n", env)
+
+
+def _say(line: str, env: Optional[Environment]) -> None:
+    if _ACTIVE is not None and env is None:
+        _ACTIVE.print(line.rstrip("\n"))      # above the progress display, which stays whole
+    else:
+        (env or current()).stderr.write(line)
+
+
+# --- progress on stderr (a terminal only) ---------------------------------------------------------------
+# One live display per run (``activity``): a spinner with the elapsed time while the input loads and the
+# run computes, a bar with counts for the per-account work (``progress``/``services.progress.each``).
+# Warnings printed meanwhile go above it. Never when stderr is not a terminal (cron), never for JSON or
+# CSV written to a pipe.
+
+_ACTIVE: Optional["_Activity"] = None
+_SILENT = False     # a run writing JSON/CSV to a pipe: no progress at all
+
+
+class _Activity:
+    def __init__(self, prog: Any, waiting: Any):
+        self.prog, self.waiting = prog, waiting
+
+    def bar(self, total: int, label: str = "accounts") -> "_Bar":
+        return _Bar(self, label)
+
+    def print(self, line: str) -> None:
+        from rich.text import Text
+
+        self.prog.console.print(Text.from_ansi(line), highlight=False, soft_wrap=True)
+
+
+class _Bar:
+    """rich's Progress API (start/add_task/advance/stop) on the run's one live display."""
+
+    def __init__(self, act: _Activity, label: str):
+        self.act, self.label, self.task = act, label, None
+
+    def start(self) -> None:
+        pass
+
+    def add_task(self, description: str, total: Optional[int] = None) -> Any:
+        self.act.prog.update(self.act.waiting, visible=False)
+        self.task = self.act.prog.add_task(description or self.label, total=total)
+        return self.task
+
+    def advance(self, task: Any, advance: int = 1) -> None:
+        self.act.prog.advance(task, advance)
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.act.prog.update(self.task, visible=False)
+        self.act.prog.update(self.act.waiting, visible=True, description="finishing")
+
+
+class activity:
+    """A run's progress on stderr while it works (``with activity(machine_to_pipe): ...``); nothing
+    unless stderr is a terminal, and nothing when ``quiet`` (JSON/CSV to a pipe)."""
+
+    def __init__(self, quiet: bool = False, env: Optional[Environment] = None):
+        self.env = env or current()
+        self.quiet = quiet
+        self.silenced = False
+        self.act: Optional[_Activity] = None
+
+    def __enter__(self) -> Optional[_Activity]:
+        global _ACTIVE, _SILENT
+        if self.quiet and _ACTIVE is None:
+            _SILENT = self.silenced = True      # not even the bar a service asks for (``progress``)
+        if self.quiet or _ACTIVE is not None or not self.env.stderr_isatty:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from .services import progress as service_progress
+
+        console = Console(file=self.env.stderr, **({} if self.env.colour(True) else {"color_system": None}))
+        prog = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console, transient=True, redirect_stdout=False,
+                        redirect_stderr=False)
+        self.act = _ACTIVE = _Activity(prog, prog.add_task("loading and checking the input", total=None))
+        service_progress.register(self.act.bar)
+        prog.start()
+        return self.act
+
+    def __exit__(self, *exc: Any) -> None:
+        global _ACTIVE, _SILENT
+        if self.silenced:
+            _SILENT = self.silenced = False
+        if self.act is not None:
+            from .services import progress as service_progress
+
+            service_progress.register(None)
+            _ACTIVE = None
+            self.act.prog.stop()
+            self.act = None
+
+
+def quiet_down() -> None:
+    """End the live display before the output goes out (the table would mix with it on the screen)."""
+    if _ACTIVE is not None:
+        _ACTIVE.prog.stop()
 
 
 def progress(total: int, label: str, env: Optional[Environment] = None):
-    """A rich progress bar on stderr when stderr is a terminal; otherwise None (cron: silent)."""
+    """A progress bar on stderr when stderr is a terminal (the run's own when an ``activity`` runs);
+    otherwise None (cron: silent)."""
     env = env or current()
-    if total < 2 or not env.stderr_isatty:
+    if total < 2 or not env.stderr_isatty or _SILENT:
         return None
+    if _ACTIVE is not None:
+        return _ACTIVE.bar(total, label)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

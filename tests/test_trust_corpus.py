@@ -402,6 +402,10 @@ OPTION_CASES = (
     + [("overdue-report --out", "--out", "{tmp}"), ("bill --out", "--out", "{tmp}/data/customers.csv")]
     + [("remind --out", "--out", v) for v in ["{tmp}", "{tmp}/out/sms.json", "", "{tmp}/data/customers.csv"]]
     + [("remind", "--out-unmasked", v) for v in ["{tmp}", "{tmp}/out/sms.xlsx"]]
+    + [(c, "--top", v) for c in ["bill", "overdue-report", "score", "review", "remind"]     # issue 19
+       for v in ["0", "-1", "x", "", "1.5", "1e3"]]
+    + [(c, "--color", v) for c in ["bill", "quote", "repay", "balance", "train --from-history"]
+       for v in ["rainbow", "", "ALWAYS"]]
 )
 
 

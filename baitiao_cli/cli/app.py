@@ -13,9 +13,10 @@ from typing import Optional
 import typer
 from typer.core import TyperGroup
 
-from ..environment import current
+from ..environment import Display, current
 from ..errors import BaitiaoError, DataError, ExitStatus, Failed, SkippedRecords
 from ._fastparams import install as _install_plain_coercion
+from .common import ColorMode
 
 _install_plain_coercion()   # typer 0.2x would import pydantic to coerce option values: ~80 ms
 
@@ -24,6 +25,8 @@ MAX_PROBLEMS_SHOWN = 200
 
 def report_error(exc: BaitiaoError) -> None:
     """Write an expected error to stderr in plain words: every problem, one per line."""
+    from ..render import tag
+
     err = current().stderr
     if isinstance(exc, DataError):
         errors = [p for p in exc.problems if p.severity == "error"]
@@ -32,13 +35,13 @@ def report_error(exc: BaitiaoError) -> None:
         if len(exc.problems) > MAX_PROBLEMS_SHOWN:
             err.write(f"... and {len(exc.problems) - MAX_PROBLEMS_SHOWN} more problem(s): "
                       "'baitiao validate' lists every one\n")
-        err.write(f"error: {len(errors)} problem(s) in the input; nothing was computed or written\n")
+        err.write(f"{tag('error')}: {len(errors)} problem(s) in the input; nothing was computed or written\n")
     elif isinstance(exc, SkippedRecords):
         for p in exc.problems:
-            err.write(f"error: {p}\n")
-        err.write(f"error: {exc}\n")
+            err.write(f"{tag('error')}: {p}\n")
+        err.write(f"{tag('error')}: {exc}\n")
     elif not isinstance(exc, Failed):
-        err.write(f"error: {exc}\n")
+        err.write(f"{tag('error')}: {exc}\n")
 
 
 def quiet_closed_pipe() -> None:
@@ -74,6 +77,8 @@ class BaitiaoGroup(TyperGroup):
             current().stderr.write(f"error: internal error ({type(exc).__name__}); "
                                    "rerun with BAITIAO_DEBUG=1 to see the details\n")
             raise typer.Exit(int(ExitStatus.ERROR)) from None
+        finally:
+            current().display = Display()     # --color/--no-pager/--top last for one run only
 
 
 app = typer.Typer(
@@ -81,7 +86,7 @@ app = typer.Typer(
     name="baitiao",
     help="Billing and risk engine for a Baitiao-style buy-now-pay-later credit product.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
@@ -100,11 +105,17 @@ def _show_version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", help="Show the version and exit.", is_eager=True,
                                  callback=_show_version),
+    color: Optional[ColorMode] = typer.Option(
+        None, "--color", help="Colour in tables and messages: auto (on a terminal, unless NO_COLOR is set), "
+                              "always, never. Also after the command.", show_default=False),
+    no_pager: bool = typer.Option(False, "--no-pager", help="Never send a long table through the pager "
+                                  "($BAITIAO_PAGER, $PAGER or less; only on a terminal)."),
 ) -> None:
     """Billing and risk engine for a Baitiao-style buy-now-pay-later credit product.
 
     Exit status: 0 success; 1 bad data or a refused operation; 2 usage error.
     """
+    current().display = Display(color=color.value if color is not None else "auto", pager=not no_pager)
 
 
 # --- command registration: one line per command module -------------------------------------
@@ -126,6 +137,25 @@ from . import train as _train;  app.command("train")(_train.command)  # noqa: E4
 from . import validate as _validate;  app.command("validate")(_validate.command)  # noqa: E402,E702
 from . import remind as _remind;  app.command("remind")(_remind.command)  # noqa: E402,E702
 # ---------------------------------------------------------------------------------------------
+
+EXAMPLES_HEADING = "Examples"
+
+
+def _examples_last() -> None:
+    """A command's docstring ends with its examples ("Examples ..." and a ``\\b`` block): they become
+    the help's epilog, so ``baitiao COMMAND --help`` ends with them, after the options."""
+    import inspect
+
+    for info in app.registered_commands:
+        doc = inspect.getdoc(info.callback) or ""
+        head, sep, tail = doc.partition("\n\n" + EXAMPLES_HEADING)
+        if sep and info.epilog is None:
+            info.help, info.epilog = head, EXAMPLES_HEADING + tail
+        elif info.epilog is None:      # (a command at the 80-line limit keeps them in its module's EXAMPLES)
+            info.epilog = getattr(sys.modules.get(getattr(info.callback, "__module__", "")), "EXAMPLES", None)
+
+
+_examples_last()
 
 
 class Terminated(BaseException):

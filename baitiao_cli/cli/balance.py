@@ -20,6 +20,12 @@ def command(customer: CustomerOpt, *, opts: DataOptions) -> None:
 
     The desk's answer to "how much do I owe?" and "how much to settle today?"; nothing is
     written. Exit status: 0 done; 1 invalid data or unknown customer; 2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao balance --customer C000040 --as-of 2026-11-20
+      baitiao balance --customer C000022 --as-of 2026-11-03 --format json
     """
     from ..render import emit, warn
     from ..services.balance import balance

@@ -74,6 +74,13 @@ def command(as_of: AsOfOpt = None, customer: CustomerOpt = None, out: OutOpt = N
 
     Exit status: 0 done; 1 invalid input (nothing written) or an unknown customer, or
     --skip-invalid with rejected records (the valid accounts are written); 2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao bill --as-of 2026-11-03
+      baitiao bill --as-of 2026-11-20 --customer C000040
+      baitiao bill --as-of 2026-11-03 --out out/statements --jobs 2
     """
     from ..services import billing
 

@@ -65,6 +65,35 @@ PartitionsOpt = Annotated[Optional[int], typer.Option(
     "--partitions", metavar="N",
     help="With --cluster: cut the book into N parts, one task each (default: one per worker thread); "
          "more parts, less memory per task.", show_default=False)]
+
+
+class ColorMode(str, enum.Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+def _set_color(value: Optional[ColorMode]) -> Optional[ColorMode]:
+    if value is not None:
+        current().show(color=value.value)
+    return value
+
+
+def _set_top(value: Optional[str]) -> Optional[str]:
+    """``--top N``: a whole number >= 1 (else a usage error, exit 2), kept for the table output."""
+    if value is not None:
+        if not value.strip().isdigit() or int(value) < 1:
+            raise typer.BadParameter(f"a whole number of rows, 1 or more, got {value!r}")
+        current().show(top=int(value))
+    return value
+
+
+ColorOpt = Annotated[Optional[ColorMode], typer.Option(
+    "--color", help="Colour in tables: auto (a terminal, unless NO_COLOR is set), always, never. "
+                    "JSON and CSV never get colour.", callback=_set_color, show_default=False)]
+TopOpt = Annotated[Optional[str], typer.Option(
+    "--top", metavar="N", help="Tables: show only the first N rows of the list, and how many more there are "
+                               "(JSON and CSV list every row).", callback=_set_top, show_default=False)]
 _SHARD = re.compile(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*")
 
 
@@ -213,9 +242,11 @@ class BatchOptions(_options("BatchOptions", "data_dir config fmt encoding skip_i
         return lc, as_of_date(as_of, lc)
 
 
-def trailing_options(options: type, keyword: str = "opts") -> Callable[[Callable[..., None]], Callable[..., None]]:
+def trailing_options(options: type, keyword: str = "opts", busy: Optional[bool] = None,
+                     ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Make ``command(<own options>, *, <keyword>: options)`` a typer command whose options are its
-    own followed by the fields of the NamedTuple ``options`` (declared in ``OPTION_TYPES``)."""
+    own followed by the fields of the NamedTuple ``options`` (declared in ``OPTION_TYPES``).
+    ``busy`` (default: the listings, ``LISTINGS``): show the run's progress on a terminal's stderr."""
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != keyword]
@@ -223,12 +254,23 @@ def trailing_options(options: type, keyword: str = "opts") -> Callable[[Callable
                                     annotation=OPTION_TYPES[name])
                   for name, default in options._field_defaults.items()]
 
+        display = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=kind)
+                   for name, kind in (("top", TopOpt), ("color", ColorOpt))
+                   if name == "color" or options in LISTINGS]   # (their callbacks set the display)
+
         @functools.wraps(command)
         def wrapper(**values):
+            for p in display:
+                values.pop(p.name)
             gathered = options(**{name: values.pop(name) for name in options._fields})
-            return command(**values, **{keyword: gathered})
+            if not (busy if busy is not None else options in LISTINGS):
+                return command(**values, **{keyword: gathered})
+            from ..render import activity
 
-        params = own + shared
+            with activity(quiet=machine_to_pipe(gathered.fmt)):
+                return command(**values, **{keyword: gathered})
+
+        params = own + shared + display
         wrapper.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in params}
         del wrapper.__wrapped__      # typer must see the signature above, not ``command``'s
@@ -237,5 +279,24 @@ def trailing_options(options: type, keyword: str = "opts") -> Callable[[Callable
     return decorate
 
 
+def machine_to_pipe(fmt: Format) -> bool:
+    """JSON or CSV going to a pipe or a file: no progress, no colour, no pager."""
+    return fmt is not Format.table and not current().stdout_isatty
+
+
+def busy(command: Callable[..., None]) -> Callable[..., None]:
+    """A command (with a ``fmt`` option) that shows its progress on a terminal's stderr while it runs."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from ..render import activity
+
+        with activity(quiet=machine_to_pipe(kwargs.get("fmt", Format.table))):
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
+LISTINGS = (BatchOptions, BookOptions)   # commands whose first table is a list: they take --top
 batch_command = trailing_options(BatchOptions, "run")
 with_data_options = trailing_options(DataOptions)

@@ -44,6 +44,12 @@ def command(customer: CustomerOpt, statement_date: StatementDateOpt, amount: Amo
     overdue, once per statement, from conversion.min_amount up to conversion.max_ratio of the
     statement's pay-in-full principal. Exit status: 0 recorded, duplicate or dry run;
     1 refused or invalid data; 2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao convert --customer C000010 --statement-date 2026-11-25 --amount 300 --terms 3 --date 2026-11-25 --ref CV-1 --as-of 2026-11-25 --dry-run
+      baitiao convert --customer C000010 --statement-date 2026-11-25 --amount 300 --terms 6 --date 2026-11-25 --ref CV-1 --as-of 2026-11-25 --dry-run --format json
     """
     from ..engine.model import Conversion
     from ..views.posting import conversion

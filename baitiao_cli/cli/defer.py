@@ -35,6 +35,12 @@ def command(customer: CustomerOpt, statement_date: StatementDateOpt, days: DaysO
     by 1..deferral.max_days days; a fee of deferral.fee_rate x the deferred outstanding is due
     on the new date. Exit status: 0 recorded, duplicate or dry run; 1 refused or invalid data;
     2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao defer --customer C000016 --statement-date 2026-11-20 --days 15 --date 2026-11-22 --ref DF-1 --as-of 2026-11-22 --dry-run
+      baitiao defer --customer C000016 --statement-date 2026-11-20 --days 15 --date 2026-11-22 --ref DF-1 --as-of 2026-11-22 --dry-run --format json
     """
     from ..engine.model import Deferral
     from ..views.posting import deferral

@@ -46,6 +46,13 @@ def command(as_of: AsOfOpt = None, compare: CompareOpt = None, out: OutOpt = Non
 
     Exit status: 0 done; 1 invalid input (nothing written) or an unwritable --out, or
     --skip-invalid with rejected records (the report covers the valid ones); 2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao overdue-report --as-of 2026-11-03 --compare 2026-10-03
+      baitiao overdue-report --as-of 2026-11-03 --out out/worklist.csv
+      baitiao overdue-report --as-of 2026-11-03 --format csv
     """
     from ..services import overdue
     from ..views.overdue import CSV_HEADERS, csv_rows, report_json, tables

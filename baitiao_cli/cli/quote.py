@@ -72,6 +72,13 @@ def command(
 
     Several --terms give a side-by-side comparison. An APR above pricing.apr_cap is flagged
     (warning on stderr, "apr_exceeds_cap": true) and refused when pricing.enforce_cap is true.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao quote --amount 1200 --terms 12 --date 2026-01-10
+      baitiao quote --amount 1200 --terms 3 --terms 6 --terms 12
+      baitiao quote --amount 3000 --terms 6 --customer C000002 --date 2026-11-20 --format json
     """
     from ..services import quote as service
     from ..views import quote as views

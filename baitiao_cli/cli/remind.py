@@ -75,6 +75,12 @@ def command(as_of: AsOfOpt = None, days: DaysOpt = "3", model: ModelOpt = None, 
 
     Exit status: 0 done; 1 invalid input (nothing written), a bad model or an unwritable file, or
     --skip-invalid with rejected records (the list covers the valid ones); 2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao remind --as-of 2026-11-10
+      baitiao remind --as-of 2026-11-10 --days 7 --out out/sms.csv
     """
     from ..services import remind
     from ..views.remind import emit_args

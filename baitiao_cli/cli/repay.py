@@ -43,6 +43,13 @@ def command(customer: CustomerOpt, amount: AmountOpt, value_date: ValueDateOpt, 
     Allocation (SPEC 4.5): late fee accrued to the date, posted late fees, then billed items
     oldest due first, fee before principal; the rest becomes credit balance.
     Exit status: 0 recorded, duplicate or dry run; 1 refused or invalid data; 2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao repay --customer C000040 --amount 700 --date 2026-11-20 --ref DESK-1 --as-of 2026-11-20 --dry-run
+      baitiao repay --customer C000040 --amount 16279.96 --date 2026-11-20 --ref DESK-2 --settle --as-of 2026-11-20 --dry-run
+      baitiao repay --customer C000040 --amount 700 --date 2026-11-20 --ref DESK-1 --channel app --as-of 2026-11-20 --format json --dry-run
     """
     from ..engine.model import NORMAL, SETTLE, Repayment
     from ..views.posting import repayment

@@ -32,6 +32,12 @@ def command(target: TargetOpt, when: DateOpt, ref: RefOpt, reason: ReasonOpt = N
     treats the record as never posted (a bounced payment owes its late fee from the original due
     date). A record is reversed once; a reversal is not reversed. Exit status: 0 recorded,
     duplicate or dry run; 1 refused or invalid data; 2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao reverse --target R000000002 --date 2025-11-05 --ref RV-1 --reason bounced --as-of 2025-11-05 --dry-run
+      baitiao reverse --target D000002 --date 2026-10-26 --ref RV-2 --reason "wrong customer" --as-of 2026-10-26 --dry-run --format json
     """
     from ..engine.model import Reversal
     from ..views.posting import reversal

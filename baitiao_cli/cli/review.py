@@ -43,6 +43,13 @@ def command(as_of: AsOfOpt = None, customer: CustomerOpt = None, model: ModelOpt
     review.raise_min_grade and utilisation of at least review.min_utilisation; an overdue account
     is frozen; a limit above what the grade and income allow is cut. Exit status: 0 done;
     1 invalid data or a refused --apply; 2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao review --as-of 2026-11-03
+      baitiao review --as-of 2026-11-03 --customer C000040
+      baitiao review --as-of 2026-11-03 --apply --ref REVIEW-2026-11 --dry-run
     """
     from ..services import review
     from ..views.review import review as view

@@ -73,6 +73,13 @@ def command(
     """Credit score, PD, grade, limit, allowed terms, fee rate and reasons of the customers on --as-of.
 
     With --features F (and a model): the PD and score of every row of a table instead.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao score --as-of 2026-11-03
+      baitiao score --as-of 2026-11-03 --customer C000040
+      baitiao score --as-of 2026-11-03 --format json
     """
     from ..services import scoring
     from ..views import score as views

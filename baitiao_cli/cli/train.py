@@ -29,7 +29,7 @@ import typer
 
 from ..errors import UsageError
 from ..render import emit, warn
-from .common import DataOptions, date_option, setup, today_in, with_data_options
+from .common import DataOptions, date_option, setup, today_in, trailing_options
 
 if TYPE_CHECKING:
     from ..services.training import Trained
@@ -68,7 +68,16 @@ def monotone_option(values: Optional[list[str]]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(out.items()))
 
 
-@with_data_options
+# The end of ``train --help`` (here, not in the docstring: the command is at the 80-line limit).
+EXAMPLES = """Examples (on the bundled sample_data, through ./config.toml):
+
+\b
+  baitiao train --from-history --observation-date 2025-11-01 --as-of 2026-11-03 --out pd_model.json
+  baitiao score --as-of 2026-11-03 --model pd_model.json
+"""
+
+
+@trailing_options(DataOptions, busy=True)
 def command(
     features: Annotated[Optional[str], typer.Option(
         "--features", metavar="FILE", help="Labelled table: CSV, JSON array or JSON Lines, one row per applicant.",

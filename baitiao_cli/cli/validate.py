@@ -14,7 +14,7 @@ from ..errors import Failed
 from ..render import Table, emit
 from ..services.validation import Validation, validate
 from ..views.problems import consequences, grouped, kind_of
-from .common import ConfigOpt, DataDirOpt, EncodingOpt, FormatOpt, Format, setup
+from .common import ConfigOpt, DataDirOpt, EncodingOpt, FormatOpt, Format, busy, setup
 
 HEADERS = ("dataset", "file", "records", "valid", "errors", "warnings")
 PROBLEM_HEADERS = ("file", "line", "field", "severity", "kind", "message")
@@ -64,6 +64,7 @@ def groups_table(v: Validation) -> Table:
                  wrap="first problem", footer=consequence_line(v))
 
 
+@busy
 def command(
     data_dir: DataDirOpt = None,
     config: ConfigOpt = None,
@@ -73,6 +74,13 @@ def command(
     """Check every input file and list every problem (file:line: field: message).
 
     Exit status: 0 no errors (warnings allowed); 1 errors found; 2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao validate
+      baitiao validate --format json
+      baitiao validate --data-dir sample_data --encoding gb18030
     """
     lc = setup(config, data_dir)
     found = validate(lc, encoding)

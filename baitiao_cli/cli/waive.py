@@ -36,6 +36,12 @@ def command(customer: CustomerOpt, component: ComponentOpt, amount: AmountOpt, w
     Charges accrued up to --date are posted first; a waiver above what is owed is refused.
     The next statement lists the waiver in its activity. Exit status: 0 recorded, duplicate or
     dry run; 1 refused or invalid data; 2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao waive --customer C000022 --component late_fee --amount 50 --date 2026-11-03 --ref WV-1 --reason hardship --as-of 2026-11-03 --dry-run
+      baitiao waive --customer C000022 --component late_fee --amount 50 --date 2026-11-03 --ref WV-1 --reason hardship --as-of 2026-11-03 --dry-run --format json
     """
     from ..engine.model import Adjustment
     from ..errors import UsageError

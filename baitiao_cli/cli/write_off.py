@@ -26,6 +26,12 @@ def command(customer: CustomerOpt, when: DateOpt, ref: RefOpt, reason: ReasonOpt
     bucket, no ECL; overdue-report lists it among the written-off accounts, and any money
     received afterwards is a recovery. Exit status: 0 recorded, duplicate or dry run;
     1 refused or invalid data; 2 usage error.
+
+    Examples (on the bundled sample_data, through ./config.toml):
+
+    \b
+      baitiao write-off --customer C000035 --date 2026-11-03 --ref WO-1 --reason uncollectable --as-of 2026-11-03 --dry-run
+      baitiao write-off --customer C000035 --date 2026-11-03 --ref WO-1 --reason uncollectable --as-of 2026-11-03 --dry-run --format json
     """
     from ..engine.model import WRITE_OFF, Adjustment
     from ..views.posting import adjustment

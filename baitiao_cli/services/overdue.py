@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 
 from ..errors import RefusedError
 from . import jobs as job_pool
+from .progress import each
 
 if TYPE_CHECKING:
     from ..engine.overdue import PortfolioSummary, RiskPolicy, RollRates
@@ -66,7 +67,7 @@ def _work(cfg, policy: RiskPolicy, as_of: date, compare: Optional[date]) -> job_
         written_off: list = []
         warnings: list[tuple[str, str]] = []
         assess = policy.assess
-        for c in chosen:
+        for c in each(chosen, "accounts"):
             if not job.whole and c.customer_id not in job:
                 continue
             txns, repayments, deferrals, conversions, corrections = groups[c.customer_id]

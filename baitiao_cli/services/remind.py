@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 
 from ..errors import RefusedError
 from . import jobs as job_pool
+from .progress import each
 
 if TYPE_CHECKING:
     from ..engine.partition import Shard
@@ -65,7 +66,7 @@ def _work(cfg, model, as_of: date, days: int, risky: frozenset) -> job_pool.Work
 
         reminders: list = []
         warnings: list[tuple[str, str]] = []
-        for c in chosen:
+        for c in each(chosen, "accounts"):
             if c.opened_on > as_of or (not job.whole and c.customer_id not in job):
                 continue
             txns, repayments, deferrals, conversions, corrections = groups[c.customer_id]

@@ -21,6 +21,7 @@ from typing import Callable, NamedTuple, Optional
 
 from ..errors import RefusedError
 from .posting import DRY_RUN, DUPLICATE, RECORDED, check_ref, load, require_data_dir
+from .progress import each
 
 LIMIT_COLUMNS = ("change_id", "customer_id", "date", "credit_limit", "action", "reason")
 REASON_MAX = 200
@@ -70,7 +71,7 @@ def decisions(dataset, cfg, model, as_of: date, customer: Optional[str] = None, 
     prefix = None if without_ref is None else f"{without_ref}:"
     journal = limits_by_customer(dataset)
     out = []
-    for c in chosen:
+    for c in each(chosen, "accounts"):
         changes = [x for x in journal.get(c.customer_id, ()) if prefix is None or not x.change_id.startswith(prefix)]
         state = limit_state(changes, as_of)
         eff = c if state is None else c._replace(credit_limit=state.usable)
