@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from trust_helpers import invoke, tree, write_book
+from trust_helpers import invoke, ok_json as ok, refused, tree, write_book
 
 REV_HEADER = "reversal_id,target_id,date,reason\n"
 ADJ_HEADER = "adjustment_id,customer_id,date,kind,amount,reason\n"
@@ -34,18 +34,6 @@ def book(tmp_path) -> Path:
 
 def cli(d: Path, *args: str, fmt: str = "json"):
     return invoke([args[0], "--data-dir", str(d), "--format", fmt, *args[1:]])
-
-
-def ok(r) -> dict:
-    assert r.exit_code == 0, (r.stdout, r.stderr)
-    assert "Traceback" not in r.stderr
-    return json.loads(r.stdout)
-
-
-def refused(r, reason: str) -> None:
-    assert r.exit_code == 1, (r.stdout, r.stderr)
-    assert reason in r.stderr, r.stderr
-    assert r.stdout == "" and "Traceback" not in r.stderr
 
 
 def overdue(d: Path, as_of: str, *extra: str) -> dict:

@@ -144,6 +144,20 @@ def invoke(args: list[str], **kw):
     return r
 
 
+def ok_json(r) -> dict:
+    """The JSON object of a run that succeeded (exit 0, no traceback)."""
+    assert r.exit_code == 0, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+    return json.loads(r.stdout)
+
+
+def refused(r, reason: str) -> None:
+    """A refusal: exit 1, the reason on stderr, nothing on stdout, no traceback."""
+    assert r.exit_code == 1, (r.stdout, r.stderr)
+    assert reason in r.stderr, r.stderr
+    assert r.stdout == "" and "Traceback" not in r.stderr
+
+
 def tree(root: Path) -> dict[str, str]:
     """Every file under ``root`` (relative name -> sha256 of its bytes); {} when it does not exist."""
     if not root.exists():
