@@ -955,6 +955,10 @@ class Replay:
                     break
                 streak += 1
             return streak
+        never = 1 << 62
+        # (billed on, closed on) of every item with something billed; an open item is never closed
+        spans = [(w.statement_ord, never if w.paid_on is None else w.paid_on.toordinal())
+                 for w in self.items if w.principal + w.fee]
         for month in range(self.last_month, self.first_month - 1, -1):
             _on, on_ord, _due, due_ord = statement_month(month, self.statement_day, self.due_days)
             deferral = self.deferred.get(month)
@@ -963,11 +967,10 @@ class Replay:
             if due_ord + grace >= as_of:
                 continue
             # the items outstanding when it was issued (billed on or before it, not closed before it)
-            on_it = [w for w in self.items if w.statement_ord <= on_ord and w.principal + w.fee
-                     and (w.paid_on is None or w.paid_on.toordinal() >= on_ord)]
-            if not on_it:
+            closed = [p for b, p in spans if b <= on_ord and p >= on_ord]
+            if not closed:
                 continue
-            if any(w.paid_on is None or w.paid_on.toordinal() > due_ord + grace for w in on_it):
+            if max(closed) > due_ord + grace:
                 break
             streak += 1
         return streak
