@@ -23,6 +23,8 @@ from typer.testing import CliRunner
 
 from baitiao_cli.cli.app import app
 
+from trust_helpers import ok_json, refused
+
 CUSTOMERS = """customer_id,name,opened_on,statement_day
 C1,张三,2026-01-01,3
 C2,李四,2025-12-01,3
@@ -66,18 +68,6 @@ def convert(d: Path, customer="C1", statement="2026-02-03", amount="1800.00", te
     argv = ["convert", "--data-dir", str(d), "--format", fmt, "--customer", customer, "--statement-date", statement,
             "--amount", amount, "--terms", terms, "--date", on, "--ref", ref, "--as-of", as_of or on, *extra]
     return CliRunner().invoke(app, argv)
-
-
-def ok_json(r) -> dict:
-    assert r.exit_code == 0, (r.stdout, r.stderr)
-    assert "Traceback" not in r.stderr
-    return json.loads(r.stdout)
-
-
-def refused(r, reason: str) -> None:
-    assert r.exit_code == 1, (r.stdout, r.stderr)
-    assert reason in r.stderr, r.stderr
-    assert r.stdout == "" and "Traceback" not in r.stderr
 
 
 def bill(d: Path, as_of: str) -> dict:
