@@ -205,8 +205,10 @@ def tree_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-def baitiao(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from baitiao_cli.cli.app import main; main()", *args]
+def baitiao(*args: str, tree: Path = ROOT) -> list[str]:
+    """The command line of ``baitiao ARGS`` run from the checkout at ``tree`` (its own package)."""
+    code = f"import sys; sys.path.insert(0, {str(tree)!r}); from baitiao_cli.cli.app import main; main()"
+    return [sys.executable, "-c", code, *args]
 
 
 def best(cmd: list[str], repeat: int) -> tuple[float, int, int]:
@@ -214,68 +216,95 @@ def best(cmd: list[str], repeat: int) -> tuple[float, int, int]:
     return min(r[0] for r in runs), max(r[1] for r in runs), max(r[2] for r in runs)
 
 
+def commands(common: list[str], jobs: int, with_out: bool, cluster: str, tree: Path
+             ) -> list[tuple[str, object]]:
+    """(name, command line) of one --jobs value; ``None`` for ``bill --out`` (a fresh folder per run)."""
+    j = ["--jobs", str(jobs)]
+
+    def run(*args: str) -> list[str]:
+        return baitiao(*args, tree=tree)
+
+    cmds: list[tuple[str, object]] = []
+    if jobs == 1:             # load and validate the whole book: what every command starts with
+        cmds.append(("validate --format json", run("validate", *common, "--format", "json")))
+    cmds.append(("bill --format json", run("bill", *common, "--as-of", BILL_DAY, "--format", "json", *j)))
+    if with_out:
+        cmds.append(("bill --out DIR", None))
+    cmds.append(("overdue-report --format json",
+                 run("overdue-report", *common, "--as-of", AS_OF, "--format", "json", *j)))
+    if cluster and jobs == 1:
+        cmds.append((f"overdue-report --format json --cluster {cluster}",
+                     run("overdue-report", *common, "--as-of", AS_OF, "--format", "json", "--cluster", cluster)))
+    cmds.append(("remind --format json", run("remind", *common, "--as-of", REMIND_DAY, "--format", "json", *j)))
+    if jobs == 1:             # scoring over the book, and the monthly credit-line review (SPEC 4.12)
+        cmds.append(("score --format json", run("score", *common, "--as-of", AS_OF, "--format", "json")))
+        cmds.append(("review --format json", run("review", *common, "--as-of", AS_OF, "--format", "json")))
+    return cmds
+
+
+def measure_out(common: list[str], jobs: int, repeat: int, tree: Path, digests: dict) -> tuple[float, int, int]:
+    """``bill --out`` into a fresh folder per run; the tree's digest kept per (checkout, jobs)."""
+    walls, rss, pss = [], 0, 0
+    for _ in range(repeat):
+        out = Path(tempfile.mkdtemp(prefix="bench-out-", dir=DATA))
+        try:
+            w, r, ps = measure(baitiao("bill", *common, "--as-of", BILL_DAY, "--format", "csv", "--out", str(out),
+                                       "--jobs", str(jobs), tree=tree))
+            walls.append(w)
+            rss, pss = max(rss, r), max(pss, ps)
+            digests.setdefault((str(tree), jobs), tree_digest(out))
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+    return min(walls), rss, pss
+
+
 def run_size(customers: int, seed: int, jobs_list: list[int], repeat: int, with_out: bool,
-             side_by_side: bool, revolving: float = 0.0, only: tuple[str, ...] = ()) -> dict:
+             side_by_side: bool, revolving: float = 0.0, only: tuple[str, ...] = (),
+             trees: tuple[tuple[str, Path], ...] = (("", ROOT),), cluster: str = "") -> dict:
     d = book(customers, seed, revolving)
     rows = count_rows(d)
     res: dict = {"customers": customers, "rows": rows, "data": str(d), "runs": []}
     floor, floor_rss, _ = best([sys.executable, str(ROOT / "benchmarks" / "parse_floor.py"), str(d)], repeat)
     res["floor"] = {"wall": floor, "rss_kib": floor_rss}
-    config = ROOT / "config.toml"
-    if revolving:                 # the built-in defaults (= config.toml) with the minimum payment on
-        config = DATA / "minimum-on.toml"
-        config.write_text("[minimum_payment]\nenabled = true\n", encoding="utf-8")
-    common = ["--data-dir", str(d), "--config", str(config)]
     digests: dict = {}
     for jobs in jobs_list:
-        j = ["--jobs", str(jobs)]
-        cmds = [("bill --format json", baitiao("bill", *common, "--as-of", BILL_DAY, "--format", "json", *j))]
-        if with_out:
-            cmds.append(("bill --out DIR", None))
-        cmds.append(("overdue-report --format json",
-                     baitiao("overdue-report", *common, "--as-of", AS_OF, "--format", "json", *j)))
-        cmds.append(("remind --format json",
-                     baitiao("remind", *common, "--as-of", REMIND_DAY, "--format", "json", *j)))
-        if revolving and jobs == 1:
-            cmds.append(("score --format json", baitiao("score", *common, "--as-of", AS_OF, "--format", "json")))
-        if jobs == 1:             # the monthly credit-line review (SPEC 4.12): one process only
-            cmds.append(("review --format json", baitiao("review", *common, "--as-of", AS_OF, "--format", "json")))
-        if only:
-            cmds = [(name, cmd) for name, cmd in cmds if name.split()[0] in only]
-        for name, cmd in cmds:
-            if cmd is None:      # bill --out: a fresh folder per run
-                walls, rss, pss = [], 0, 0
-                for _ in range(repeat):
-                    out = Path(tempfile.mkdtemp(prefix="bench-out-", dir=DATA))
-                    try:
-                        w, r, ps = measure(baitiao("bill", *common, "--as-of", BILL_DAY, "--format", "csv",
-                                                   "--out", str(out), *j))
-                        walls.append(w)
-                        rss, pss = max(rss, r), max(pss, ps)
-                        digests.setdefault(jobs, tree_digest(out))
-                    finally:
-                        shutil.rmtree(out, ignore_errors=True)
-                wall = min(walls)
-            else:
-                wall, rss, pss = best(cmd, repeat)
-            res["runs"].append({"command": name, "jobs": jobs, "wall": wall, "rss_kib": rss, "pss_kib": pss})
-            print(f"  {customers:>7} {name:<30} jobs={jobs}  {wall:7.2f} s  x{wall / floor:5.2f} floor  "
-                  f"{rss / 1024:6.0f} MiB  (total {pss / 1024:6.0f} MiB)", file=sys.stderr, flush=True)
+        for label, tree in trees:
+            config = tree / "config.toml"
+            if revolving:         # the built-in defaults (= config.toml) with the minimum payment on
+                config = DATA / "minimum-on.toml"
+                config.write_text("[minimum_payment]\nenabled = true\n", encoding="utf-8")
+            common = ["--data-dir", str(d), "--config", str(config)]
+            # --cluster only under the last checkout (the one being measured: older ones lack it)
+            cmds = commands(common, jobs, with_out, cluster if tree == trees[-1][1] else "", tree)
+            if only:
+                cmds = [(name, cmd) for name, cmd in cmds if name.split()[0] in only]
+            for name, cmd in cmds:
+                wall, rss, pss = (measure_out(common, jobs, repeat, tree, digests) if cmd is None
+                                  else best(cmd, repeat))
+                name = f"{name} [{label}]" if label else name
+                res["runs"].append({"command": name, "jobs": jobs, "wall": wall, "rss_kib": rss, "pss_kib": pss})
+                print(f"  {customers:>7} {name:<30} jobs={jobs}  {wall:7.2f} s  x{wall / floor:5.2f} floor  "
+                      f"{rss / 1024:6.0f} MiB  (total {pss / 1024:6.0f} MiB)", file=sys.stderr, flush=True)
         if jobs > 1 and side_by_side:
-            # the alternative to --jobs: N shard processes at once, each loading the input itself
-            for name, args in (("bill --format json", ("bill", "--as-of", BILL_DAY)),
-                               ("overdue-report --format json", ("overdue-report", "--as-of", AS_OF))):
-                cmds = [baitiao(args[0], *common, *args[1:], "--format", "json", "--shard", f"{k}/{jobs}")
-                        for k in range(1, jobs + 1)]
-                runs = [measure_side_by_side(cmds) for _ in range(repeat)]
-                wall, rss, pss = min(r[0] for r in runs), max(r[1] for r in runs), max(r[2] for r in runs)
-                label = f"{name} ({jobs} × --shard k/{jobs} at once)"
-                res["runs"].append({"command": label, "jobs": 1, "wall": wall, "rss_kib": rss, "pss_kib": pss})
-                print(f"  {customers:>7} {label:<30}  {wall:7.2f} s  x{wall / floor:5.2f} floor  "
-                      f"{rss / 1024:6.0f} MiB", file=sys.stderr, flush=True)
+            side_by_side_runs(res, d, jobs, repeat, floor, customers)
     if digests:
         res["out_identical_across_jobs"] = len(set(digests.values())) == 1
     return res
+
+
+def side_by_side_runs(res: dict, d: Path, jobs: int, repeat: int, floor: float, customers: int) -> None:
+    """The alternative to --jobs: N shard processes at once, each loading the input itself."""
+    common = ["--data-dir", str(d), "--config", str(ROOT / "config.toml")]
+    for name, args in (("bill --format json", ("bill", "--as-of", BILL_DAY)),
+                       ("overdue-report --format json", ("overdue-report", "--as-of", AS_OF))):
+        cmds = [baitiao(args[0], *common, *args[1:], "--format", "json", "--shard", f"{k}/{jobs}")
+                for k in range(1, jobs + 1)]
+        runs = [measure_side_by_side(cmds) for _ in range(repeat)]
+        wall, rss, pss = min(r[0] for r in runs), max(r[1] for r in runs), max(r[2] for r in runs)
+        label = f"{name} ({jobs} × --shard k/{jobs} at once)"
+        res["runs"].append({"command": label, "jobs": 1, "wall": wall, "rss_kib": rss, "pss_kib": pss})
+        print(f"  {customers:>7} {label:<30}  {wall:7.2f} s  x{wall / floor:5.2f} floor  "
+              f"{rss / 1024:6.0f} MiB", file=sys.stderr, flush=True)
 
 
 def table(results: list[dict], info: dict, jobs_list: list[int]) -> str:
@@ -305,9 +334,19 @@ def table(results: list[dict], info: dict, jobs_list: list[int]) -> str:
     lines.append("(purchases = rows of transactions.csv, refunds included.)")
     ident = [r.get("out_identical_across_jobs") for r in results if "out_identical_across_jobs" in r]
     if ident:
-        lines.append(f"`bill --out` trees byte-identical across --jobs {','.join(map(str, jobs_list))}: "
+        lines.append(f"`bill --out` trees byte-identical across checkouts and --jobs {','.join(map(str, jobs_list))}: "
                      f"{'yes' if all(ident) else 'NO'}.")
     return "\n".join(lines) + "\n"
+
+
+def parse_trees(text: str) -> tuple[tuple[str, Path], ...]:
+    out = []
+    for part in text.split(","):
+        label, _, path = part.partition("=")
+        if not label or not path or not (Path(path) / "baitiao_cli").is_dir():
+            raise SystemExit(f"--trees: expected LABEL=PATH of a checkout, got {part!r}")
+        out.append((label.strip(), Path(path).resolve()))
+    return tuple(out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -321,7 +360,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="a revolving book: that share of customers pays about the minimum (some convert "
                          "a bill), run with minimum_payment.enabled; adds score")
     ap.add_argument("--commands", default="", metavar="NAMES",
-                    help="only these commands, comma-separated (bill, overdue-report, remind, score; default: all)")
+                    help="only these commands, comma-separated (validate, bill, overdue-report, remind, score, review; default: all)")
+    ap.add_argument("--trees", default="", metavar="LABEL=PATH,...",
+                    help="run every command under each of these checkouts (before/after in one run), e.g. "
+                         "before=/tmp/base,after=.; each with its own config.toml")
+    ap.add_argument("--cluster", default="", metavar="SPEC",
+                    help="also run overdue-report with --cluster SPEC (e.g. local:2)")
     ap.add_argument("--side-by-side", action="store_true",
                     help="also run, for each --jobs N > 1, N `--shard k/N` processes at once (the alternative "
                          "to --jobs: each loads the input itself)")
@@ -333,11 +377,13 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--sizes and --jobs take comma-separated whole numbers")
     if not sizes or min(sizes) < 1 or not jobs_list or min(jobs_list) < 1 or a.repeat < 1:
         ap.error("sizes, jobs and repeat must be at least 1")
+    trees = parse_trees(a.trees) if a.trees else (("", ROOT),)
     info = machine()
     results = []
     for n in sizes:
         results.append(run_size(n, a.seed, jobs_list, a.repeat, not a.no_out, a.side_by_side, a.revolving,
-                                tuple(c.strip() for c in a.commands.split(",") if c.strip())))
+                                tuple(c.strip() for c in a.commands.split(",") if c.strip()),
+                                trees, a.cluster))
     text = table(results, info, jobs_list)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
