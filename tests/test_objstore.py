@@ -186,6 +186,29 @@ def test_the_config_names_an_s3_folder(uri, book, tmp_path):
     assert r.stdout == run(book, "overdue-report", "--as-of", AS_OF, "--format", "json").stdout
 
 
+@pytest.fixture(scope="session")
+def small(s3, tmp_path_factory) -> tuple:
+    """The trust book (trust_helpers.write_book), local and in S3."""
+    local = write_book(tmp_path_factory.mktemp("small"))
+    return local, upload(s3, local, "small")
+
+
+@pytest.mark.parametrize("name", ["bill --customer", "score --customer", "balance", "quote --customer",
+                                  "review", "remind"])
+def test_the_trust_book_reads_the_same_from_an_object_store(small, name):
+    local, remote = small
+    r = same_as_local(local, remote, *DATA_COMMANDS[name], "--format", "json")
+    assert r.exit_code == 0, r.stderr
+
+
+def test_train_from_history_reads_an_object_store(book, uri, tmp_path):
+    args = ("train", "--from-history", "--observation-date", "2026-05-01", "--as-of", AS_OF, "--format", "json")
+    here = run(book, *args, "--out", str(tmp_path / "here.json"), config=book.parent / "config.toml")
+    there = run(uri, *args, "--out", str(tmp_path / "there.json"), config=book.parent / "config.toml")
+    assert there.exit_code == here.exit_code == 0, there.stderr
+    assert (tmp_path / "there.json").read_bytes() == (tmp_path / "here.json").read_bytes()   # (source: "book")
+
+
 # --- bad data and unreachable stores: exit 1, a plain message --------------------------------------
 
 def test_a_malformed_row_is_named_by_its_uri(s3, tmp_path):
@@ -248,11 +271,18 @@ def test_another_scheme_or_no_bucket_is_a_usage_error(value):
     assert r.stderr.startswith(f"error: --data-dir: {value}: ")
 
 
+def test_another_scheme_in_the_config_is_a_usage_error(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[data]\ndir = "gs://bucket/book"\n', encoding="utf-8")
+    r = CliRunner().invoke(app, ["validate", "--config", str(config)])
+    assert r.exit_code == 2 and r.stderr.startswith("error: data.dir: gs://bucket/book: unsupported scheme gs://")
+
+
 @pytest.mark.parametrize("name", POSTING)
 def test_posting_commands_refuse_an_object_store(uri, name):
     r = run(uri, *DATA_COMMANDS[name])
     assert r.exit_code == 2 and r.stdout == ""
-    assert f"the data folder {uri} is in an object store" in r.stderr and "local" in r.stderr
+    assert f"the data folder {uri} (--data-dir or data.dir) is in an object store" in r.stderr and "local" in r.stderr
 
 
 @pytest.mark.parametrize("args", [("bill", "--as-of", BILL_DAY, "--out", "s3://baitiao-books/out"),

@@ -72,7 +72,8 @@ def data_folder(value: Union[str, Path, "ObjectPath"], what: str = "--data-dir")
 def require_local(data_dir: Any, what: str) -> None:
     """UsageError (exit 2) when ``what`` (a command that writes a journal) is given an object-store folder."""
     if is_uri(data_dir):
-        raise UsageError(f"{what}: the data folder {data_dir} is in an object store: {what} appends to a journal, "
+        raise UsageError(f"{what}: the data folder {data_dir} (--data-dir or data.dir) is in an object store: "
+                         f"{what} appends to a journal, "
                          f"and {LOCAL_ONLY}; run it on a local copy of the folder")
 
 
