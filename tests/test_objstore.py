@@ -262,6 +262,19 @@ def test_an_unreachable_endpoint_is_exit_1_quickly(uri, monkeypatch):
     assert time.monotonic() - t < 30          # (a bound against a hang, not a timing test)
 
 
+def test_an_endpoint_that_never_answers_is_exit_1_within_the_timeouts(uri, monkeypatch):
+    monkeypatch.setattr(objstore, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(objstore, "REQUEST_TIMEOUT", 1.0)
+    with socket.socket() as silent:            # accepts connections (the kernel's backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        r = run(uri, "validate")
+    assert r.exit_code == 1 and r.stdout == ""
+    assert r.stderr.startswith(f"error: {uri}: cannot read the object store (check AWS_ENDPOINT_URL")
+    assert "Timeout" in r.stderr and len(r.stderr.splitlines()) == 1
+
+
 # --- usage errors: exit 2 --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", ["gs://bucket/book", "hdfs://nn/book", "ftp://host/x", "s3://", "s3://A_B/x"])
@@ -282,7 +295,9 @@ def test_another_scheme_in_the_config_is_a_usage_error(tmp_path):
 def test_posting_commands_refuse_an_object_store(uri, name):
     r = run(uri, *DATA_COMMANDS[name])
     assert r.exit_code == 2 and r.stdout == ""
-    assert f"the data folder {uri} (--data-dir or data.dir) is in an object store" in r.stderr and "local" in r.stderr
+    command = DATA_COMMANDS[name][0] + (" --apply" if "--apply" in name else "")
+    assert r.stderr.startswith(f"error: {command}: the data folder {uri} (--data-dir or data.dir) is in an object "
+                               f"store: {command} appends to a journal")
 
 
 @pytest.mark.parametrize("args", [("bill", "--as-of", BILL_DAY, "--out", "s3://baitiao-books/out"),
@@ -322,3 +337,13 @@ def test_cluster_over_s3_is_the_single_run(book, uri, monkeypatch):
     many = run(uri, *args, "--cluster", "local:2", config=config)
     assert (many.exit_code, many.stdout, many.stderr) == (one.exit_code, one.stdout, one.stderr)
     assert os.environ["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("command", [("bill", "--as-of", BILL_DAY), ("overdue-report", "--as-of", AS_OF)],
+                         ids=lambda c: c[0])
+def test_jobs_over_s3_is_the_single_run(book, uri, command):
+    config = book.parent / "config.toml"
+    one = run(uri, *command, "--format", "json", config=config)
+    assert one.exit_code == 0, one.stderr
+    many = run(uri, *command, "--format", "json", "--jobs", "2", config=config)      # (forked workers read S3)
+    assert (many.exit_code, many.stdout, many.stderr) == (one.exit_code, one.stdout, one.stderr)

@@ -37,7 +37,7 @@ from ..errors import RefusedError, UsageError
 
 SCHEMES = ("s3",)
 CONNECT_TIMEOUT = 5.0           # seconds to open a connection to the endpoint
-REQUEST_TIMEOUT = 60.0          # seconds without an answer on an open connection
+REQUEST_TIMEOUT = 30.0          # seconds without a byte on an open connection (a stalled endpoint)
 ATTEMPTS = 2                    # tries of one request (the AWS SDK's standard retry strategy)
 _URI = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://(.*)", re.S)
 LOCAL_ONLY = ("the journals need a local folder (a lock, fsync, an atomic append); "
