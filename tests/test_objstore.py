@@ -201,6 +201,19 @@ def test_the_trust_book_reads_the_same_from_an_object_store(small, name):
     assert r.exit_code == 0, r.stderr
 
 
+def test_every_journal_is_read_from_an_object_store(s3, tmp_path):
+    """The trust book after a conversion, a waiver, a reversal and an applied review (posted locally):
+    conversions, adjustments, reversals and limits objects beside the others."""
+    local = write_book(tmp_path)
+    for name in ("convert", "waive", "reverse", "review --apply"):
+        assert run(local, *DATA_COMMANDS[name]).exit_code == 0
+    assert {"conversions.csv", "adjustments.csv", "reversals.csv", "limits.csv"} <= {p.name for p in local.iterdir()}
+    remote = upload(s3, local, "journals")
+    for name in ("validate", "overdue-report", "review", "bill"):
+        r = same_as_local(local, remote, *DATA_COMMANDS[name], "--format", "json")
+        assert r.exit_code == 0, r.stderr
+
+
 def test_train_from_history_reads_an_object_store(book, uri, tmp_path):
     args = ("train", "--from-history", "--observation-date", "2026-05-01", "--as-of", AS_OF, "--format", "json")
     here = run(book, *args, "--out", str(tmp_path / "here.json"), config=book.parent / "config.toml")
