@@ -132,8 +132,11 @@ def test_a_scheduler_without_workers_is_exit_1(book, monkeypatch):
     assert r.exit_code == 1 and "the scheduler has no worker" in r.stderr
 
 
-def test_help_and_quote_import_no_dask():
-    code = ("import sys\nfrom baitiao_cli.cli.app import main\nsys.argv = ['baitiao', '--help']\n"
+@pytest.mark.parametrize("argv", [["--help"], ["quote", "--amount", "100", "--terms", "3", "--date", "2026-03-05"]])
+def test_help_and_quote_import_no_dask(argv):
+    # (quote reads no data folder: io.config names it, io.objstore imports pyarrow.fs only for an s3:// one)
+    code = ("import sys\nfrom baitiao_cli.cli.app import main\n"
+            f"sys.argv = ['baitiao', *{argv!r}]\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'pyarrow'))\n"
             "assert not bad, bad\n")

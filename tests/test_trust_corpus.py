@@ -402,6 +402,12 @@ OPTION_CASES = (
     + [("overdue-report --out", "--out", "{tmp}"), ("bill --out", "--out", "{tmp}/data/customers.csv")]
     + [("remind --out", "--out", v) for v in ["{tmp}", "{tmp}/out/sms.json", "", "{tmp}/data/customers.csv"]]
     + [("remind", "--out-unmasked", v) for v in ["{tmp}", "{tmp}/out/sms.xlsx"]]
+    + [(c, "--data-dir", v) for c in [*DATA_COMMANDS, "quote", "train --features", "train --from-history"]
+       for v in ["gs://bucket/book", "ftp://host/book", "s3://", "s3://Not_A_Bucket/book"]]   # issue 16: s3:// only
+    + [(c, "--data-dir", "s3://baitiao-books/book")                 # journals and --out need a local folder
+       for c in ["repay", "repay --dry-run", "defer", "convert", "reverse", "waive", "write-off", "review --apply"]]
+    + [("bill --out", "--out", "s3://baitiao-books/out"), ("overdue-report --out", "--out", "s3://baitiao-books/w.csv"),
+       ("remind --out", "--out", "s3://baitiao-books/sms.csv")]
     + [(c, "--top", v) for c in ["bill", "overdue-report", "score", "review", "remind"]     # issue 19
        for v in ["0", "-1", "x", "", "1.5", "1e3"]]
     + [(c, "--color", v) for c in ["bill", "quote", "repay", "balance", "train --from-history"]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from ..errors import SkippedRecords, UsageError
+from ..io.objstore import local_output
 from ..render import emit, emit_document, progress, warn
 from .common import AsOfOpt, BatchOptions, Format, batch_command, customer_option
 from .display import HtmlOpt, LangOpt, lang_of
@@ -89,6 +90,7 @@ def command(as_of: AsOfOpt = None, customer: CustomerOpt = None, out: OutOpt = N
     shard = run.split()
     if customer is not None and (run.shard is not None or run.jobs != 1 or run.cluster is not None):
         raise UsageError("--shard, --jobs and --cluster split a batch run; they do not go with --customer")
+    local_output(out, "--out")
     lc, day = run.setup(as_of)
     out_dir = Path(out) if out else None
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():

@@ -29,8 +29,9 @@ class Format(str, enum.Enum):
 
 
 DataDirOpt = Annotated[Optional[str], typer.Option(
-    "--data-dir", metavar="DIR", help="Folder with customers/transactions/repayments/deferrals files "
-                       "(default: data.dir of the config).", show_default=False)]
+    "--data-dir", metavar="DIR", help="Folder with customers/transactions/repayments/deferrals files, or "
+                       "s3://bucket/prefix for the commands that only read (default: data.dir of the config).",
+    show_default=False)]
 ConfigOpt = Annotated[Optional[str], typer.Option(
     "--config", metavar="PATH", help="Config file (default: $BAITIAO_CONFIG, else ./config.toml, else built-in).",
     show_default=False)]
@@ -58,7 +59,7 @@ MAX_JOBS = 256
 ClusterOpt = Annotated[Optional[str], typer.Option(
     "--cluster", metavar="ADDRESS|local:N",
     help="Compute as Dask tasks, one per part of the book, on the cluster whose scheduler is at ADDRESS "
-         "(tcp://host:8786; the data folder at the same path on every worker) or on N local worker processes "
+         "(tcp://host:8786; the data folder at the same path on every worker, or s3://) or on N local worker processes "
          "(local:N); the output is byte-identical to one process. Needs pip install 'baitiao[cluster]'.",
     show_default=False)]
 PartitionsOpt = Annotated[Optional[int], typer.Option(

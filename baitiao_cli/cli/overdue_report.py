@@ -25,6 +25,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import SkippedRecords, UsageError
+from ..io.objstore import local_output
 from ..render import Table, emit, warn
 from .common import AsOfOpt, BatchOptions, Format, batch_command, date_option
 from .display import LangOpt, LettersOpt, lang_of
@@ -58,6 +59,7 @@ def command(as_of: AsOfOpt = None, compare: CompareOpt = None, out: OutOpt = Non
     from ..views.overdue import CSV_HEADERS, csv_rows, report_json, tables
 
     shard = run.split()
+    local_output(out, "--out")
     lc, day = run.setup(as_of)
     earlier = date_option(compare, "--compare")
     if earlier is not None and earlier >= day:

@@ -79,6 +79,18 @@ def statement_request_options(what: str, date_rule: str) -> tuple[Any, Any, Any,
             flag_option("--dry-run", f"Check and show the {what} exactly as a real run would; write nothing."))
 
 
+_COMMANDS = {"Repayment": "repay", "Deferral": "defer", "Conversion": "convert", "Reversal": "reverse"}
+
+
+def _local_journals(lc: Any, new: Any) -> None:
+    """A posting command refuses an object-store data folder (exit 2): its journal is appended locally."""
+    from ..io.objstore import require_local
+
+    kind = type(new).__name__
+    command = _COMMANDS.get(kind) or ("write-off" if getattr(new, "kind", "") == "write_off" else "waive")
+    require_local(lc.data_dir, command)
+
+
 def post_and_emit(opts: Any, new: Any, dry_run: bool, view: Any) -> Any:
     """Post ``new`` as of --as-of (default: today in billing.timezone), emit ``view(posted)``; the Posted."""
     from ..render import emit, warn
@@ -87,6 +99,7 @@ def post_and_emit(opts: Any, new: Any, dry_run: bool, view: Any) -> Any:
 
     given_as_of = date_option(opts.as_of, "--as-of")
     lc = setup(opts.config, opts.data_dir)
+    _local_journals(lc, new)
     posted = posting.post(lc, new, given_as_of or today_in(lc.config.billing.timezone), dry_run=dry_run,
                           encoding=opts.encoding, notify=warn)
     emit(opts.fmt.value, **view(posted)._asdict())

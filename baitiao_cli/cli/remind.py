@@ -28,6 +28,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ..errors import SkippedRecords, UsageError
+from ..io.objstore import is_uri, local_output
 from ..render import emit, warn
 from .common import AsOfOpt, BatchOptions, batch_command, int_option
 
@@ -60,6 +61,7 @@ def csv_file_option(value: Optional[str], name: str) -> Optional[str]:
     """A file name for a CSV output: not a folder, no extension but ``.csv`` (usage errors, exit 2)."""
     if value is None:
         return None
+    local_output(value, name)
     path = Path(value)
     if not value.strip() or path.is_dir():
         raise UsageError(f"{name}: {value!r} is a folder or empty; give a file name")
@@ -93,7 +95,7 @@ def command(as_of: AsOfOpt = None, days: DaysOpt = "3", model: ModelOpt = None, 
         raise UsageError("--out and --out-unmasked name the same file: the masked list would be overwritten")
     lc, day = run.setup(as_of)
     for name, value in (("--out", out), ("--out-unmasked", out_unmasked)):
-        if value is not None and Path(value).resolve().parent == Path(lc.data_dir).resolve():
+        if value is not None and not is_uri(lc.data_dir) and Path(value).resolve().parent == Path(lc.data_dir).resolve():
             raise UsageError(f"{name}: {value} is in the data folder {lc.data_dir}: write the SMS file elsewhere")
     result, rejected = remind.run(lc, run.encoding, run.skip_invalid, day, n_days, model=model, shard=shard,
                                   jobs=run.jobs, cluster=run.cluster_spec(), out=out, out_unmasked=out_unmasked,

@@ -66,6 +66,10 @@ def command(as_of: AsOfOpt = None, customer: CustomerOpt = None, model: ModelOpt
     if cluster is not None and customer is not None:
         raise UsageError("--cluster splits a review of the whole book; it does not go with --customer")
     lc = setup(opts.config, opts.data_dir)
+    if apply:
+        from ..io.objstore import require_local
+
+        require_local(lc.data_dir, "review --apply")
     day = as_of_date(as_of, lc)
     result = review.run(lc, day, customer=None if customer is None else customer_option(customer), model=model,
                         apply_ref=None if ref is None else ref_option(ref), dry_run=dry_run, encoding=opts.encoding,

@@ -193,7 +193,8 @@ def open_parquet(path: Path, label: str, problems: list) -> RawFile:
 
     raw = RawFile(path=path, label=label, fmt="parquet")
     try:
-        table = pq.ParquetFile(path).read()       # (read_table refuses a column named twice)
+        source = path.open_input_file() if hasattr(path, "open_input_file") else path   # (io.objstore)
+        table = pq.ParquetFile(source).read()     # (read_table refuses a column named twice)
     except (OSError, pa.ArrowException) as e:
         problems.append(Problem(label, 0, "", f"cannot read the Parquet file: {e}"))
         raw.unreadable = True

@@ -64,7 +64,7 @@ EXTRA_SECTIONS: dict[str, dict[str, str]] = {
 class LoadedConfig:
     config: Config
     path: Optional[Path]          # None when built-in defaults are used
-    data_dir: Path                # resolved data directory
+    data_dir: Path                # resolved data directory (an io.objstore.ObjectPath for s3://...)
     raw: dict                     # the parsed TOML as read (every section is built into ``config``)
 
 
@@ -490,6 +490,7 @@ def load_config(explicit: Optional[str] = None, data_dir: Optional[str] = None) 
     A relative ``data.dir`` is taken relative to the config file's folder (so a cron job
     started elsewhere with ``--config /srv/baitiao/config.toml`` finds its data); with
     built-in defaults it is relative to the current directory. ``--data-dir`` wins.
+    ``s3://bucket/prefix`` is an object-store folder (``io.objstore``; another scheme: UsageError).
     """
     path = find_config(explicit)
     raw: dict = {}
@@ -505,10 +506,12 @@ def load_config(explicit: Optional[str] = None, data_dir: Optional[str] = None) 
             raise ConfigError(f"{path}: {e}") from None
     else:
         cfg = Config()
+    from .objstore import data_folder      # (no pyarrow: that comes when an object is read)
+
     if data_dir:
-        ddir = Path(data_dir)
+        ddir = data_folder(data_dir)
     else:
-        ddir = Path(cfg.data_dir)
-        if not ddir.is_absolute() and path is not None:
+        ddir = data_folder(cfg.data_dir, "data.dir")
+        if isinstance(ddir, Path) and not ddir.is_absolute() and path is not None:
             ddir = path.parent / ddir
     return LoadedConfig(config=cfg, path=path, data_dir=ddir, raw=raw)

@@ -22,6 +22,7 @@ from ..engine.model import Dataset
 from ..errors import DataError, Problem, UsageError
 from .readers import RawFile, lookup_encoding, open_file
 from .fields import MISSING
+from .objstore import data_folder
 from .rows import LoadedFile
 from .rules import CustomerIndex, check_refunds, check_reversals
 from .share_load import Share, Unclean, header_warning, index_refunded
@@ -65,12 +66,13 @@ def _candidates(data_dir: Path, name: str) -> list:
 
 
 def find_data_file(data_dir: Path, name: str) -> Optional[Path]:
-    """``<name>.csv``, ``.json``, ``.jsonl`` or ``.parquet`` in ``data_dir``; None if there is none.
+    """``<name>.csv``, ``.json``, ``.jsonl`` or ``.parquet`` in ``data_dir`` (a ``Path``, or an
+    ``io.objstore.ObjectPath``); None if there is none.
 
     Raises DataError when two of them exist (which one is the truth is not ours to guess)
     or when the one found is not a regular file.
     """
-    found = _candidates(Path(data_dir), name)
+    found = _candidates(data_folder(data_dir), name)
     if len(found) > 1:
         names = " and ".join(p.name for p, _ in found)
         raise DataError([Problem(str(found[0][0]), 0, "",
@@ -89,6 +91,13 @@ def _missing_message(data_dir: Path, name: str) -> str:
     if others:
         msg += f" (found {', '.join(others)}: export it as CSV UTF-8, JSON, JSON Lines or Parquet)"
     return msg
+
+
+def _not_found(data_dir) -> str:
+    """Why there is no data folder (an object store says whether the bucket exists: ``io.objstore``)."""
+    if hasattr(data_dir, "not_found"):
+        return data_dir.not_found()
+    return "data directory not found (--data-dir or data.dir in the config)"
 
 
 def _fmt(path: Path) -> str:
@@ -114,7 +123,7 @@ def load_dataset(data_dir: Path, cfg: Config, *, encoding: Optional[str] = None,
     when the row leaves it empty; ``Txn.fee_rate`` stays None when empty.
     """
     _check_encoding(encoding)
-    result = _without_gc(lambda: _load(Path(data_dir), cfg, encoding))
+    result = _without_gc(lambda: _load(data_folder(data_dir), cfg, encoding))
     if any(p.severity == "error" for p in result.problems):
         if not skip_invalid:
             raise DataError(list(result.problems))
@@ -146,7 +155,7 @@ def load_share(data_dir: Path, cfg: Config, keep: Callable[[str], bool], *, ids_
     """
     _check_encoding(encoding)
     try:
-        return _without_gc(lambda: _load(Path(data_dir), cfg, encoding, share=(keep, ids_mod, ids_rem)))
+        return _without_gc(lambda: _load(data_folder(data_dir), cfg, encoding, share=(keep, ids_mod, ids_rem)))
     except Unclean:
         return None
 
@@ -256,11 +265,11 @@ def _load(data_dir: Path, cfg: Config, encoding: Optional[str], share: Optional[
     order: dict = {}
     for name in DATASETS:
         labels[name] = str(data_dir / f"{name}.*")
-    if not data_dir.is_dir():
-        problems.append(Problem(str(data_dir), 0, "", "data directory not found (--data-dir or data.dir "
-                                                      "in the config)"))
+    found_dir = data_dir.is_dir()
+    if not found_dir:
+        problems.append(Problem(str(data_dir), 0, "", _not_found(data_dir)))
     customers = CustomerIndex(None, labels["customers"])
-    if data_dir.is_dir():
+    if found_dir:
         for name in DATASETS:
             try:
                 path = find_data_file(data_dir, name)

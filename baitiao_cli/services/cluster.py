@@ -13,7 +13,9 @@ records: the number of parts bounds the memory of a task (docs/scale.md, "On a c
   closes it afterwards; anything else names the scheduler of a running cluster
   (``tcp://host:8786``), joined within ``CONNECT_TIMEOUT`` seconds (else exit 1, no hang).
 - The workers read the input files themselves: the data folder must be at the same path on
-  every worker (shared storage); the client sends the path made absolute.
+  every worker (shared storage); the client sends the path made absolute. An object-store folder
+  (``s3://bucket/prefix``, ``io.objstore``): the client sends the URI, each worker reads the
+  objects with the credentials and endpoint of its own environment.
 - Anything that is not clean in a part's input (any problem but a header warning, as for
   ``--jobs``) returns None: the caller then loads the whole input in this process, which words
   every problem (exit 1), or, with ``--skip-invalid``, goes on in this process.
@@ -133,10 +135,11 @@ def worker_threads(client) -> int:
 def _part(data_dir: str, cfg, encoding: Optional[str], job, split_ids: bool,
           compute: Callable[[Any, Any], Any]) -> Optional[tuple]:
     """One Dask task: load ``job``'s share of the input and compute; None when it is not clean;
-    ``(NO_DATA, host)`` when this worker does not see the data folder."""
+    ``(NO_DATA, host)`` when this worker does not see the (local) data folder."""
     from ..io.loader import load_share
+    from ..io.objstore import is_uri
 
-    if not os.path.isdir(data_dir):
+    if not is_uri(data_dir) and not os.path.isdir(data_dir):     # (an object store: the worker reads the objects)
         import socket
 
         return NO_DATA, socket.gethostname()
@@ -173,7 +176,9 @@ def run_parts(spec: ClusterSpec, lc, encoding: Optional[str], shard, compute: Ca
     """``compute(dataset, part)`` for each part of ``shard``, one Dask task per part, each loading its
     own share of the input; the results in part order (header warnings passed to ``on_warning``
     once), or None when any part's input is not clean (the caller then loads the whole input)."""
-    data_dir = os.path.abspath(lc.data_dir)
+    from ..io.objstore import is_uri
+
+    data_dir = str(lc.data_dir) if is_uri(lc.data_dir) else os.path.abspath(lc.data_dir)   # (a URI: the text)
     with connect(spec) as client:
         parts = shard.split(spec.parts or worker_threads(client))
         results = None

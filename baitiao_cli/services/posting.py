@@ -410,6 +410,9 @@ def post(lc: LoadedConfig, new: Record, today: date, *, dry_run: bool,
 # --- the steps before the engine runs -------------------------------------------------------------
 
 def require_data_dir(data_dir: Path) -> Path:
+    from ..io.objstore import require_local
+
+    require_local(data_dir, "posting")         # (the commands refuse it first, naming themselves)
     if not Path(data_dir).is_dir():
         raise DataError([Problem(str(data_dir), 0, "", "data directory not found (--data-dir or data.dir "
                                                        "in the config)")])

@@ -143,13 +143,14 @@ def from_history(lc: "LoadedConfig", observation: date, out: str, settings: "Tra
     """Train on the customers of the data directory: features on ``observation``, labelled by
     90+ DPD in the 12 months after it; ``save_table`` also gets the labelled feature table (CSV)."""
     from ..io.loader import load_dataset
+    from ..io.objstore import data_folder
 
     loaded = load_dataset(lc.data_dir, lc.config, encoding=encoding)
     for p in loaded.problems:
         on_warning(str(p))
     result, sample, history = train_from_history(
         loaded.dataset, lc.config, lc.config.scoring, observation, trained_on=trained_on,
-        source=Path(lc.data_dir).resolve().name, settings=settings, exclude=exclude, on_warning=on_warning)
+        source=data_folder(lc.data_dir).resolve().name, settings=settings, exclude=exclude, on_warning=on_warning)
     result.model.meta["command"] = history_command_line(observation.isoformat(), trained_on.isoformat(),
                                                         {**_settings_options(settings), "exclude": exclude,
                                                          "monotone": settings.monotone,
