@@ -8,7 +8,7 @@ installs and runs the same ``.py`` uncompiled. The rest of the configuration is 
 
 from setuptools import setup
 
-KERNEL = ("calendar", "money", "recorder", "replay", "schedule")   # = baitiao_cli.engine.KERNEL
+KERNEL = ("calendar", "money", "recorder", "replay", "revolving", "schedule")   # = baitiao_cli.engine.KERNEL
 
 
 def kernel_extensions() -> list:

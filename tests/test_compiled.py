@@ -1,7 +1,7 @@
 """The compiled replay kernel (docs/scale.md, "A compiled replay"): one source, two ways to run it.
 
 ``setup.py`` compiles the ``engine.KERNEL`` modules with Cython from their own ``.py``, the C types
-declared in ``replay.pxd``; ``BAITIAO_PURE=1`` runs the ``.py``. Checked here: the ``.pxd``
+declared in ``replay.pxd`` and ``revolving.pxd``; ``BAITIAO_PURE=1`` runs the ``.py``. Checked here: the ``.pxd``
 declares every attribute the ``.py`` gives its classes (a compiled class has no ``__dict__``),
 the two ways print byte for byte the same reports and bills on generated books (the minimum payment
 off and on), and ``engine.compiled()`` says which way a process runs (in CI: compiled).
@@ -65,14 +65,21 @@ def _assigned(source: str) -> dict[str, set[str]]:
     return out
 
 
-def test_pxd_declares_every_attribute_of_the_compiled_classes():
-    declared = _declared((ENGINE / "replay.pxd").read_text(encoding="utf-8"))
-    assigned = _assigned((ENGINE / "replay.py").read_text(encoding="utf-8"))
-    assert set(declared) == {"BilledItem", "PurchasePlan", "Replay"}
+@pytest.mark.parametrize("module,classes", [("replay", {"BilledItem", "PurchasePlan", "Replay"}),
+                                            ("revolving", {"MinimumRecord", "Revolving"})])
+def test_pxd_declares_every_attribute_of_the_compiled_classes(module, classes):
+    declared = _declared((ENGINE / f"{module}.pxd").read_text(encoding="utf-8"))
+    assigned = _assigned((ENGINE / f"{module}.py").read_text(encoding="utf-8"))
+    assert set(declared) == classes
     for name, attributes in declared.items():
-        assert attributes == assigned[name], f"replay.pxd, cdef class {name}: declare exactly the attributes " \
-                                             f"replay.py gives it (missing {sorted(assigned[name] - attributes)}, " \
+        assert attributes == assigned[name], f"{module}.pxd, cdef class {name}: declare exactly the attributes " \
+                                             f"{module}.py gives it (missing {sorted(assigned[name] - attributes)}, " \
                                              f"extra {sorted(attributes - assigned[name])})"
+
+
+def test_every_pxd_is_a_kernel_module():
+    assert {p.stem for p in ENGINE.glob("*.pxd")} == {"replay", "revolving"}
+    assert {"replay", "revolving"} <= set(engine.KERNEL)
 
 
 def test_setup_compiles_the_kernel_modules():

@@ -12,7 +12,7 @@ import os
 import sys
 from importlib.machinery import EXTENSION_SUFFIXES
 
-KERNEL = ("calendar", "money", "recorder", "replay", "schedule")
+KERNEL = ("calendar", "money", "recorder", "replay", "revolving", "schedule")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PURE = os.environ.get("BAITIAO_PURE", "") not in ("", "0")
 
