@@ -112,6 +112,8 @@ _schedule_order = attrgetter("statement_date", "purchase_date", "txn_id", "perio
 
 # event kinds, in their order within a day (statement billing runs before all of them)
 _PURCHASE, _REFUND, _REPAYMENT, _DEFERRAL, _CONVERSION, _ADJUSTMENT = range(6)
+# what ``Replay.accrue_to`` runs: late fee on the items (SPEC 4.7), the minimum's (4.9), nothing (written off)
+_ACCRUE_LATE, _ACCRUE_REVOLVING, _ACCRUE_STOPPED = range(3)
 _DAY_SHIFT = 35                  # key = ((day << 3) + kind) << 32: a day's first key is day << 35
 
 
@@ -164,9 +166,10 @@ class Replay:
         self.recovered = 0
         # SPEC 4.9 minimum payment and revolving: None when off (every hook tests only this)
         self.rev: Optional[Revolving] = None
+        self.accrual = _ACCRUE_LATE              # which accrual ``accrue_to`` runs (see there)
         if cfg.minimum_payment.enabled:
             self.rev = Revolving(cfg, self.rounding)
-            self.accrue_to = self._accrue_revolving     # the accrual by the minimum; off: no test in the hot path
+            self.accrual = _ACCRUE_REVOLVING
 
     def warn(self, kind: str, record_id: str, message: str) -> None:
         self.warnings.append(EngineWarning(kind, record_id, message))
@@ -174,7 +177,14 @@ class Replay:
     # ---- late fee ---------------------------------------------------------------------------
     def accrue_to(self, day: int) -> None:
         """Accrue late fee for the days after ``accrued_through`` up to ``day`` (ordinals), on
-        the balances at the start of those days."""
+        the balances at the start of those days. With the minimum payment on, ``Revolving.accrue_to``
+        (SPEC 4.9); once written off, nothing accrues (SPEC 4.15)."""
+        if self.accrual:
+            if self.accrual == _ACCRUE_REVOLVING:
+                self.rev.accrue_to(self, day)
+            elif day > self.accrued_through:
+                self.accrued_through = day
+            return
         through = self.accrued_through
         if day <= through:
             return
@@ -198,10 +208,6 @@ class Replay:
                 self.pending_fen_days += fen_days
                 self.total_fen_days += fen_days
         self.accrued_through = day
-
-    def _accrue_revolving(self, day: int) -> None:
-        """``accrue_to`` when the minimum payment is on (SPEC 4.9): ``Revolving.accrue_to``."""
-        self.rev.accrue_to(self, day)
 
     def late_fee_for(self, fen_days: int) -> int:
         """Fen to post for ``fen_days``: rounded, and capped by late_fee.cap_ratio if set."""
@@ -825,12 +831,8 @@ class Replay:
         amount = max(0, gross - self.credit)
         self.credit = max(0, self.credit - gross)
         self.written_off = WriteOffApplied(a.adjustment_id, on, dpd, amount, a.reason)
-        self.accrue_to = self._accrual_stopped          # SPEC 4.15: no further accrual
+        self.accrual = _ACCRUE_STOPPED                 # SPEC 4.15: no further accrual
         self.recorder.written_off(a, amount)
-
-    def _accrual_stopped(self, day: int) -> None:
-        """``accrue_to`` once the account is written off: nothing accrues."""
-        self.accrued_through = max(self.accrued_through, day)
 
     def _recover(self, fen: int) -> int:
         """Count ``fen`` received after the write-off as a recovery, up to what was written off; the
