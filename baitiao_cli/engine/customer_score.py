@@ -109,7 +109,8 @@ def score_customer(dataset: Any, cfg: "Config", model: PdModel, customer: Any, o
 
     txns, reps, defs, convs, fixes = group_by_customer(dataset, [customer.customer_id],
                                                        conversions=True)[customer.customer_id]
-    acct = replay(customer, txns, reps, defs, cfg, on, statements=STATEMENTS_NONE, conversions=convs, corrections=fixes)
+    acct = replay(customer, txns, reps, defs, cfg, on, statements=STATEMENTS_NONE, conversions=convs, corrections=fixes,
+                  allocations=False)       # the features read balances and items only
     return score_account(acct, model, cfg.scoring, cfg)
 
 
@@ -124,4 +125,4 @@ def score_customers(dataset: Any, cfg: "Config", model: PdModel, on: date,
     ids = [c.customer_id for c in dataset.customers if c.opened_on <= on
            and (customer_id is None or c.customer_id == customer_id)]
     return [score_account(a, model, cfg.scoring, cfg)
-            for a in replay_all(dataset, cfg, on, customers=ids, statements=STATEMENTS_NONE)]
+            for a in replay_all(dataset, cfg, on, customers=ids, statements=STATEMENTS_NONE, allocations=False)]
