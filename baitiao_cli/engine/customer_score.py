@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from math import copysign
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import features as customer_feature_rules     # looked up per call: tests replace customer_features
@@ -62,6 +63,21 @@ def _offset_and_factor(scaling: Scaling) -> tuple[Decimal, Decimal]:
     return got
 
 
+_POINTS_CACHE: dict = {}
+
+
+def _points(factor: Decimal, x: float) -> Decimal:
+    """The points lost for log-odds lost ``x``: ``factor x x`` to 1 place, half up. A model gives
+    few distinct ``x`` (one per feature bin), so each is computed once and shared by every
+    customer in it (100k customers hold 9 of them each). 0.0 and -0.0, equal keys with different
+    results (0.0, -0.0), are told apart by their sign."""
+    key = (factor, x) if x else (factor, x, copysign(1.0, x))
+    got = _POINTS_CACHE.get(key)
+    if got is None:
+        got = _POINTS_CACHE[key] = (factor * Decimal(x)).quantize(_POINTS_PLACES, rounding=ROUND_HALF_UP)
+    return got
+
+
 def best_bins(model: PdModel) -> dict[str, str]:
     """Per model feature, its best-scoring bin (lowest coefficient x WOE, the first on a tie) in words."""
     cached = getattr(model, "_best_bin_text", None)
@@ -76,6 +92,19 @@ def best_bins(model: PdModel) -> dict[str, str]:
     return out
 
 
+class _ReasonTexts:
+    """``describe`` for ``scoring.reasons``: the words of a feature's reason (``reason_text``), made
+    only for the (at most 4) features ``reasons`` picks, not for every feature of the model."""
+
+    __slots__ = ("values", "best")
+
+    def __init__(self, values: dict, best: dict[str, str]) -> None:
+        self.values, self.best = values, best
+
+    def get(self, name: str, default: Optional[str] = None) -> str:
+        return reason_text(name, self.values.get(name), self.best.get(name))
+
+
 def score_account(account: "Account", model: PdModel, scoring: Scoring, cfg: "Config") -> CustomerScore:
     """Features -> PD -> score -> grade, limit, terms, price -> reasons, for one replayed account."""
     c = account.customer
@@ -85,17 +114,15 @@ def score_account(account: "Account", model: PdModel, scoring: Scoring, cfg: "Co
     z = model.log_odds(row)
     offset, factor = _offset_and_factor(scoring.scaling)
     score = round_score(offset - factor * Decimal(z))      # = Scaling.score_from_log_odds, constants cached
-    lost = {name: (factor * Decimal(x)).quantize(_POINTS_PLACES, rounding=ROUND_HALF_UP)
-            for name, x in model.log_odds_lost(row).items()}
-    best = best_bins(model)
-    texts = {name: reason_text(name, values.get(name), best.get(name)) for name in lost}
+    lost = {name: _points(factor, x) for name, x in model.log_odds_lost(row).items()}
     offer = offer_for(score, scoring, monthly_income=c.monthly_income, manual_limit=c.credit_limit)
     dpd = feats.current_dpd
     frozen = credit_frozen(dpd, cfg.overdue.freeze_from_day)
     unpaid = feats.unpaid_principal
     available = Decimal("0.00") if frozen else max(Decimal("0.00"), offer.credit_limit - unpaid)
-    return CustomerScore(c.customer_id, c.name, account.as_of, feats, pd_str(sigmoid(z)), score, offer,
-                         reasons(lost, texts), lost, unpaid, available.quantize(Decimal("0.01")), dpd, frozen)
+    why = reasons(lost, _ReasonTexts(values, best_bins(model)))
+    return CustomerScore(c.customer_id, c.name, account.as_of, feats, pd_str(sigmoid(z)), score, offer, why, lost,
+                         unpaid, available.quantize(Decimal("0.01")), dpd, frozen)
 
 
 def score_customer(dataset: Any, cfg: "Config", model: PdModel, customer: Any, on: date) -> CustomerScore:
@@ -109,7 +136,8 @@ def score_customer(dataset: Any, cfg: "Config", model: PdModel, customer: Any, o
 
     txns, reps, defs, convs, fixes = group_by_customer(dataset, [customer.customer_id],
                                                        conversions=True)[customer.customer_id]
-    acct = replay(customer, txns, reps, defs, cfg, on, statements=STATEMENTS_NONE, conversions=convs, corrections=fixes)
+    acct = replay(customer, txns, reps, defs, cfg, on, statements=STATEMENTS_NONE, conversions=convs, corrections=fixes,
+                  allocations=False)       # the features read balances and items only
     return score_account(acct, model, cfg.scoring, cfg)
 
 
@@ -124,4 +152,4 @@ def score_customers(dataset: Any, cfg: "Config", model: PdModel, on: date,
     ids = [c.customer_id for c in dataset.customers if c.opened_on <= on
            and (customer_id is None or c.customer_id == customer_id)]
     return [score_account(a, model, cfg.scoring, cfg)
-            for a in replay_all(dataset, cfg, on, customers=ids, statements=STATEMENTS_NONE)]
+            for a in replay_all(dataset, cfg, on, customers=ids, statements=STATEMENTS_NONE, allocations=False)]

@@ -4,7 +4,10 @@ The replay (``engine.replay``) runs the same rules for every caller and tells it
 what happened (a late fee posted, a repayment allocated, a statement issued...). The
 recorder decides what to keep:
 
-- ``Recorder`` keeps nothing (``ledger.overdue_status``: the state is all it reads);
+- ``Recorder`` keeps nothing (``ledger.overdue_status``: the state is all it reads); an
+  ``Account`` frozen from it (``ledger.replay(..., statements="none", allocations=False)``, for
+  the features, the score and the review, which read only balances and items) has no
+  allocations, credit uses, activity or statements;
 - ``AccountRecorder`` keeps every allocation, credit use and activity, and the statements
   asked for (all, the last one, none): what ``ledger.replay`` freezes into an ``Account``;
 - ``LatestStatementRecorder`` keeps the last statement only, and the activity it lists
@@ -37,6 +40,9 @@ class Recorder:
     allocation_lines = False        # whether the replay builds AllocationLine lists
     keeps_activity = False          # whether it is told when each statement closes
     statements_from = 1 << 62       # month index of the first statement to keep (set by ``begin``)
+    allocations: tuple = ()         # what ``Replay.account`` freezes: none kept here
+    credit_uses: tuple = ()
+    activity: tuple = ()
 
     def begin(self, first_month: int, last_month: int) -> None:
         """The replay will issue the statements of months ``first_month..last_month``."""

@@ -93,17 +93,15 @@ class ReminderRecorder(Recorder):
     """What a reminder reads of a replay, and nothing else: the statements from month index
     ``from_month`` on (those that can be due in the window) and the repayments dated on or after
     ``paid_from`` (what paid them). No allocation lines, activity or credit uses are built (the
-    ``Account`` it freezes has none: the features and the score never read them), so the replay
-    runs about as fast as ``ledger.overdue_status``. Recording never changes the state."""
+    ``Account`` it freezes has none, as ``Recorder``'s: the features and the score never read
+    them), so the replay runs about as fast as ``ledger.overdue_status``. Recording never
+    changes the state."""
 
     def __init__(self, from_month: int, paid_from: date):
         self.from_month = from_month
         self.paid_from = paid_from
         self.kept: list[Statement] = []
         self.paid: list[tuple[date, int]] = []       # (date, fen) of the repayments from ``paid_from`` on
-        self.allocations: list = []                  # what ``Replay.account`` freezes: nothing
-        self.credit_uses: list = []
-        self.activity: list = []
 
     def begin(self, first_month: int, last_month: int) -> None:
         self.statements_from = max(first_month, self.from_month)

@@ -76,7 +76,8 @@ def decisions(dataset, cfg, model, as_of: date, customer: Optional[str] = None, 
         state = limit_state(changes, as_of)
         eff = c if state is None else c._replace(credit_limit=state.usable)
         t, r, d, v, k = groups[c.customer_id]
-        acct = replay(eff, t, r, d, cfg, as_of, statements=STATEMENTS_NONE, conversions=v, corrections=k)
+        acct = replay(eff, t, r, d, cfg, as_of, statements=STATEMENTS_NONE, conversions=v, corrections=k,
+                      allocations=False)        # the score and the decision read balances and items only
         score = score_account(acct, model, cfg.scoring, cfg)
         current = (state.limit if state is not None else
                    c.credit_limit.quantize(_FEN) if c.credit_limit is not None else grade_cap(acct, score, cfg))
