@@ -13,6 +13,10 @@ cdef class BilledItem:
     cdef public bint late, accelerated
 
 
+@cython.locals(w=BilledItem)
+cpdef _statement_line(w)
+
+
 @cython.final
 cdef class PurchasePlan:
     cdef public object txn, txn_id, date, rate, kind, settled_on
@@ -31,7 +35,7 @@ cdef class Replay:
     cdef public object pending_fen_days, total_fen_days, late_posted, late_paid, credit, recovered
     cdef public list open, items, purchases, to_bill, warnings, waivers
     cdef public bint open_unsorted
-    cdef public dict purchase_by_id, deferred, converted, refusals
+    cdef public dict purchase_by_id, deferred, converted, refusals, fee_rates
     cdef public set repayment_ids
     cdef public object written_off, rev
 
@@ -48,6 +52,9 @@ cdef class Replay:
     @cython.locals(p=PurchasePlan, w=BilledItem, i=cython.long, on_ord=cython.long, due_ord=cython.long,
                    keep=cython.bint, done=cython.bint)
     cpdef issue_statement(self, long month)
+
+    @cython.locals(w=BilledItem, p=PurchasePlan, k=cython.long, i=cython.long)
+    cpdef _issued(self, long month, on, long on_ord, due, list new, posted, minimum=*, rev_posted=*)
 
     @cython.locals(p=PurchasePlan)
     cpdef purchase(self, t)
