@@ -72,3 +72,8 @@ cdef class Replay:
 
     @cython.locals(w=BilledItem, balance=object, on=cython.long, grace=cython.long, p=PurchasePlan)
     cpdef overdue(self)
+
+    @cython.locals(w=BilledItem, as_of=cython.long, grace=cython.long, streak=cython.long, never=cython.long,
+                   n=cython.long, i=cython.long, month=cython.long, on_ord=cython.long, due_ord=cython.long,
+                   last=cython.long, closed=cython.long, billed_on=list, closed_on=list)
+    cpdef on_time_streak(self)

@@ -984,9 +984,14 @@ class Replay:
                 streak += 1
             return streak
         never = 1 << 62
-        # (billed on, closed on) of every item with something billed; an open item is never closed
-        spans = [(w.statement_ord, never if w.paid_on is None else w.paid_on.toordinal())
-                 for w in self.items if w.principal + w.fee]
+        # billed on, closed on, of every item with something billed; an open item is never closed
+        billed_on = []
+        closed_on = []
+        for w in self.items:
+            if w.principal + w.fee:
+                billed_on.append(w.statement_ord)
+                closed_on.append(never if w.paid_on is None else w.paid_on.toordinal())
+        n = len(billed_on)
         for month in range(self.last_month, self.first_month - 1, -1):
             _on, on_ord, _due, due_ord = statement_month(month, self.statement_day, self.due_days)
             deferral = self.deferred.get(month)
@@ -994,11 +999,16 @@ class Replay:
                 due_ord = deferral.new_due_date.toordinal()
             if due_ord + grace >= as_of:
                 continue
-            # the items outstanding when it was issued (billed on or before it, not closed before it)
-            closed = [p for b, p in spans if b <= on_ord and p >= on_ord]
-            if not closed:
+            # the last closing of the items outstanding when it was issued (billed on or before it, not
+            # closed before it); none: nothing was due on it
+            last = -1
+            for i in range(n):
+                closed = closed_on[i]
+                if closed >= on_ord and closed > last and billed_on[i] <= on_ord:
+                    last = closed
+            if last < 0:
                 continue
-            if max(closed) > due_ord + grace:
+            if last > due_ord + grace:
                 break
             streak += 1
         return streak
