@@ -13,6 +13,10 @@ cdef class BilledItem:
     cdef public bint late, accelerated
 
 
+@cython.locals(w=BilledItem)
+cpdef _statement_line(w)
+
+
 @cython.final
 cdef class PurchasePlan:
     cdef public object txn, txn_id, date, rate, kind, settled_on
@@ -31,7 +35,7 @@ cdef class Replay:
     cdef public object pending_fen_days, total_fen_days, late_posted, late_paid, credit, recovered
     cdef public list open, items, purchases, to_bill, warnings, waivers
     cdef public bint open_unsorted
-    cdef public dict purchase_by_id, deferred, converted, refusals
+    cdef public dict purchase_by_id, deferred, converted, refusals, fee_rates
     cdef public set repayment_ids
     cdef public object written_off, rev
 
@@ -49,6 +53,9 @@ cdef class Replay:
                    keep=cython.bint, done=cython.bint)
     cpdef issue_statement(self, long month)
 
+    @cython.locals(w=BilledItem, p=PurchasePlan, k=cython.long, i=cython.long)
+    cpdef _issued(self, long month, on, long on_ord, due, list new, posted, minimum=*, rev_posted=*)
+
     @cython.locals(p=PurchasePlan)
     cpdef purchase(self, t)
 
@@ -65,3 +72,8 @@ cdef class Replay:
 
     @cython.locals(w=BilledItem, balance=object, on=cython.long, grace=cython.long, p=PurchasePlan)
     cpdef overdue(self)
+
+    @cython.locals(w=BilledItem, as_of=cython.long, grace=cython.long, streak=cython.long, never=cython.long,
+                   n=cython.long, i=cython.long, month=cython.long, on_ord=cython.long, due_ord=cython.long,
+                   last=cython.long, closed=cython.long, billed_on=list, closed_on=list)
+    cpdef on_time_streak(self)

@@ -62,6 +62,12 @@ class BilledItem:
         self.contingent = 0          # contingent fen-days while inside the grace window
 
 
+def _statement_line(w: BilledItem) -> StatementLine:
+    """A working item as a line of the statement being issued."""
+    return StatementLine(w.kind, w.txn_id, w.period, w.periods, w.purchase_date, w.statement_date, w.due,
+                         w.principal - w.refunded, w.fee, w.balance)
+
+
 def frozen_items(items: Iterable[BilledItem]) -> tuple[Item, ...]:
     """The ``Item`` of each working item (``paid_on`` only once nothing is outstanding)."""
     new = tuple.__new__             # NamedTuple construction without the argument-binding wrapper
@@ -120,8 +126,22 @@ _DAY_SHIFT = 35                  # key = ((day << 3) + kind) << 32: a day's firs
 def _event_keys(records: list, kind: int, order) -> list[tuple[int, object]]:
     """(key, record) with key = ((day * 8 + kind) << 32) + rank, rank in the kind's own order:
     keys are distinct integers, so sorting never compares records and ties keep each order."""
-    records.sort(key=order)
+    if len(records) > 1:
+        records.sort(key=order)
     return [((((r.date.toordinal() << 3) + kind) << 32) + k, r) for k, r in enumerate(records)]
+
+
+_fee_rates_of = (None, {})    # (the last Config seen, its fee_rate_for memo): see ``_fee_rates``
+
+
+def _fee_rates(cfg: Config) -> dict:
+    """A memo of ``cfg.fee_rate_for`` by (terms, category), shared by the replays of one (frozen)
+    ``Config``: a book's replays look the same few rates up a million times."""
+    global _fee_rates_of
+    memo = _fee_rates_of
+    if memo[0] is not cfg:
+        memo = _fee_rates_of = (cfg, {})
+    return memo[1]
 
 
 class Replay:
@@ -141,6 +161,7 @@ class Replay:
         self.daily_rate = cfg.late_fee.daily_rate
         self.cap_ratio = cfg.late_fee.cap_ratio
         self.policy = cfg.installments.early_settlement_fees
+        self.fee_rates = _fee_rates(cfg)
         self.accrued_through = 0     # late fee accrued through this day (ordinal)
         self.pending_fen_days = 0    # fen-days accrued (definite) since the last posting
         self.total_fen_days = 0      # fen-days accrued (definite) since the start
@@ -359,14 +380,16 @@ class Replay:
         if self.open_unsorted:
             self.open.sort(key=_allocation_order)
             self.open_unsorted = False
-
-        def line(w: BilledItem) -> StatementLine:
-            return StatementLine(w.kind, w.txn_id, w.period, w.periods, w.purchase_date, w.statement_date, w.due,
-                                 w.principal - w.refunded, w.fee, w.balance)
-
         late_unpaid = self.late_posted - self.late_paid
         rev_unpaid = self.rev.posted - self.rev.paid if self.rev is not None else 0
-        owed = sum(w.balance for w in self.open) + late_unpaid + rev_unpaid
+        owed = late_unpaid + rev_unpaid
+        unpaid_principal = 0
+        carried = []                 # the open items of earlier statements
+        for w in self.open:
+            owed += w.balance
+            unpaid_principal += w.principal - w.refunded - w.principal_paid
+            if w.statement_ord < on_ord:
+                carried.append(_statement_line(w))
         upcoming = []
         upcoming_dates = []
         for k in range(month + 1, month + 4):
@@ -377,13 +400,12 @@ class Replay:
                 if p.billed <= i < p.uncancelled:
                     upcoming.append(ScheduledPeriod(p.kind, p.txn_id, i + 1, p.periods, p.date, on_k, due_k,
                                                     p.period_principal[i], p.fee))
-        unpaid_principal = sum(w.principal - w.refunded - w.principal_paid for w in self.open)
         for p in self.to_bill:
             unpaid_principal += p.unbilled_principal()
         total_due = max(0, owed - self.credit)
         return Statement(
             month - self.first_month + 1, on, due, None,
-            tuple(line(w) for w in new), tuple(line(w) for w in self.open if w.statement_ord < on_ord), posted,
+            tuple([_statement_line(w) for w in new]), tuple(carried), posted,
             late_unpaid, self.credit, total_due, self.recorder.statement_activity(),
             tuple(upcoming), tuple(upcoming_dates), unpaid_principal, total_due if minimum is None else minimum,
             minimum is not None, rev_posted, rev_unpaid)
@@ -396,7 +418,11 @@ class Replay:
             return
         periods = t.installments or 1
         amount = to_fen(t.amount)
-        rate = t.fee_rate if t.fee_rate is not None else self.cfg.fee_rate_for(periods, t.category)
+        rate = t.fee_rate
+        if rate is None:
+            rate = self.fee_rates.get((periods, t.category))
+            if rate is None:
+                rate = self.fee_rates[periods, t.category] = self.cfg.fee_rate_for(periods, t.category)
         fee = to_fen(period_fee(t.amount, rate, self.rounding_name)) if periods > 1 else 0
         p = PurchasePlan(t, amount, periods, rate, fee, first_statement_month(t.date, self.statement_day))
         self.purchases.append(p)
@@ -958,9 +984,14 @@ class Replay:
                 streak += 1
             return streak
         never = 1 << 62
-        # (billed on, closed on) of every item with something billed; an open item is never closed
-        spans = [(w.statement_ord, never if w.paid_on is None else w.paid_on.toordinal())
-                 for w in self.items if w.principal + w.fee]
+        # billed on, closed on, of every item with something billed; an open item is never closed
+        billed_on = []
+        closed_on = []
+        for w in self.items:
+            if w.principal + w.fee:
+                billed_on.append(w.statement_ord)
+                closed_on.append(never if w.paid_on is None else w.paid_on.toordinal())
+        n = len(billed_on)
         for month in range(self.last_month, self.first_month - 1, -1):
             _on, on_ord, _due, due_ord = statement_month(month, self.statement_day, self.due_days)
             deferral = self.deferred.get(month)
@@ -968,11 +999,16 @@ class Replay:
                 due_ord = deferral.new_due_date.toordinal()
             if due_ord + grace >= as_of:
                 continue
-            # the items outstanding when it was issued (billed on or before it, not closed before it)
-            closed = [p for b, p in spans if b <= on_ord and p >= on_ord]
-            if not closed:
+            # the last closing of the items outstanding when it was issued (billed on or before it, not
+            # closed before it); none: nothing was due on it
+            last = -1
+            for i in range(n):
+                closed = closed_on[i]
+                if closed >= on_ord and closed > last and billed_on[i] <= on_ord:
+                    last = closed
+            if last < 0:
                 continue
-            if max(closed) > due_ord + grace:
+            if last > due_ord + grace:
                 break
             streak += 1
         return streak
