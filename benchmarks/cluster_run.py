@@ -25,26 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import AS_OF, BILL_DAY, _pss_kib, baitiao  # noqa: E402
-
-
-def _tree(pid: int) -> list[int]:
-    """The process and its descendants, whichever thread started them (Dask's nannies start
-    the worker processes from an event-loop thread)."""
-    out = [pid]
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return out
-    for t in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{t}/children") as f:
-                kids = [int(x) for x in f.read().split()]
-        except OSError:
-            continue
-        for k in kids:
-            out += _tree(k)
-    return out
+from benchmarks.run import AS_OF, BILL_DAY, _pss_kib, _tree, baitiao  # noqa: E402
 
 
 def _hwm_kib(pid: int) -> int:

@@ -116,14 +116,21 @@ def count_rows(d: Path) -> dict:
 
 
 def _tree(pid: int) -> list[int]:
+    """The process and its descendants, whichever of its threads started them (Dask's nannies
+    start the worker processes of ``--cluster local:N`` from an event-loop thread)."""
     out = [pid]
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            kids = [int(x) for x in f.read().split()]
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
-        kids = []
-    for k in kids:
-        out += _tree(k)
+        return out
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                kids = [int(x) for x in f.read().split()]
+        except OSError:
+            continue
+        for k in kids:
+            out += _tree(k)
     return out
 
 
