@@ -25,18 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import AS_OF, BILL_DAY, _pss_kib, _tree, baitiao  # noqa: E402
+from benchmarks.run import AS_OF, BILL_DAY, _proc_kib, _pss_kib, _tree, baitiao  # noqa: E402
 
 
 def _hwm_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
+    return _proc_kib(pid, "status", "VmHWM:")
 
 
 class Sampler(threading.Thread):
