@@ -85,8 +85,8 @@ def replay(customer: Customer, txns: Sequence[Txn], repayments: Sequence[Repayme
     ``allocations=False`` (only with ``statements="none"``) builds no allocation, credit-use or
     activity record: the account's ``allocations``, ``credit_uses`` and ``activity`` are empty,
     everything else is as with ``True`` (the same replay; recording never changes the state).
-    For readers of balances and items only -- the features, the score, the review -- about
-    twice as fast, like ``overdue_status``.
+    For readers of balances and items only -- the features, the score, the review: about 1.4x
+    faster per account (docs/scale.md).
     """
     if statements not in STATEMENT_MODES:
         raise ValueError(f"statements must be all, last or none, not {statements!r}")
