@@ -130,3 +130,29 @@ def test_pure_and_compiled_print_the_same_bytes(books, command):
         assert compiled.stdout == pure.stdout
         assert compiled.stderr == pure.stderr
         assert len(compiled.stdout) > 10_000
+
+
+@pytest.mark.skipif(not engine.compiled(), reason="the compiled kernel is not built here")
+def test_an_installed_package_runs_compiled_whatever_its_file_times(tmp_path):
+    """pip extracts a wheel in archive order, the .py after the .so: outside a source checkout the
+    times say nothing, and the compiled kernel must load. Inside one, a newer .py means a stale build."""
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "baitiao_cli", site / "baitiao_cli",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.c", "*.html"))
+    later = max(p.stat().st_mtime for p in (site / "baitiao_cli" / "engine").iterdir()) + 10
+    for m in engine.KERNEL:                       # every source newer than its build, as pip leaves them
+        for suffix in (".py", ".pxd"):
+            f = site / "baitiao_cli" / "engine" / (m + suffix)
+            if f.exists():
+                os.utime(f, (later, later))
+    env = {k: v for k, v in os.environ.items() if k not in ("BAITIAO_PURE", "PYTHONPATH")}
+    run = subprocess.run([sys.executable, "-c", WHICH], capture_output=True, text=True, cwd=tmp_path,
+                         env={**env, "PYTHONPATH": str(site)})
+    assert run.stdout.strip() == "True", run.stderr
+    (tmp_path / "setup.py").write_text("# a source checkout\n", encoding="utf-8")
+    shutil.move(str(site / "baitiao_cli"), str(tmp_path / "baitiao_cli"))
+    run = subprocess.run([sys.executable, "-c", WHICH], capture_output=True, text=True, cwd=tmp_path,
+                         env={**env, "PYTHONPATH": str(tmp_path)})
+    assert run.stdout.strip() == "False", run.stderr      # edited since the build: the .py runs

@@ -3,9 +3,11 @@
 The replay kernel (``KERNEL``: the modules ``setup.py`` compiles with Cython when it can; their
 C types in the ``.pxd`` next to them) runs compiled or as the ``.py`` it is built from: the same
 source either way (docs/scale.md, "A compiled replay"). The ``.py`` is loaded instead of the
-compiled module when ``BAITIAO_PURE=1`` is in the environment, or when the compiled module is
-older than its ``.py`` or ``.pxd`` (edited since the last build: rebuild with ``pip install -e .``).
-``compiled()`` says which this process runs.
+compiled module when ``BAITIAO_PURE=1`` is in the environment, or, in a source checkout (an
+editable install: ``setup.py`` two folders up), when the compiled module is older than its ``.py`` or
+``.pxd`` (edited since the last build: rebuild with ``pip install -e .``). An installed package (a
+wheel) is never judged by its files' times: pip writes them in archive order, the ``.py`` after the
+``.so``. ``compiled()`` says which this process runs.
 """
 
 import os
@@ -15,6 +17,8 @@ from importlib.machinery import EXTENSION_SUFFIXES
 KERNEL = ("calendar", "money", "recorder", "replay", "revolving", "schedule")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PURE = os.environ.get("BAITIAO_PURE", "") not in ("", "0")
+# a source checkout, where a kernel .py can be edited after its build (an installed wheel cannot)
+_CHECKOUT = os.path.isfile(os.path.join(_HERE, os.pardir, os.pardir, "setup.py"))
 
 
 def _mtime(path: str) -> float:
@@ -31,7 +35,7 @@ def _use_source(module: str) -> bool:
     if not newest_build:
         return False              # not compiled: the import system finds the .py anyway
     source = os.path.join(_HERE, module)
-    return _PURE or newest_build < max(_mtime(source + ".py"), _mtime(source + ".pxd"))
+    return _PURE or (_CHECKOUT and newest_build < max(_mtime(source + ".py"), _mtime(source + ".pxd")))
 
 
 class _SourceFinder:
