@@ -14,13 +14,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from baitiao_cli.cli.app import app
+from trust_helpers import ok_json, refused as refused_run
 
 CUSTOMERS = """customer_id,name,opened_on,statement_day
 C1,张三,2026-01-01,3
@@ -70,17 +70,10 @@ def defer(d: Path, customer="C1", statement="2026-02-03", days="10", on="2026-02
     return CliRunner().invoke(app, argv)
 
 
-def ok_json(r) -> dict:
-    assert r.exit_code == 0, (r.stdout, r.stderr)
-    assert "Traceback" not in r.stderr
-    return json.loads(r.stdout)
-
-
 def refused(r, reason: str) -> None:
-    assert r.exit_code == 1, (r.stdout, r.stderr)
-    assert reason in r.stderr, r.stderr
+    """``trust_helpers.refused``, and the refusal says nothing was written."""
+    refused_run(r, reason)
     assert "nothing written" in r.stderr
-    assert r.stdout == "" and "Traceback" not in r.stderr
 
 
 # --- a deferral ------------------------------------------------------------------------------------
